@@ -1,0 +1,156 @@
+"""Strict JSON → :class:`Flow` conversion and back.
+
+Validation is done by ``jsonschema`` against the generated schema; this module
+only turns its errors into messages that name the field, the value, the allowed
+values and a close match ("did you mean"), and then builds the attrs objects.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from enum import Enum
+from functools import cache
+from typing import Any
+
+import attrs
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from .fields import _unwrap_optional, is_nested, resolved_types
+from .flow import Flow
+from .schema import WET_MESSAGE, flow_schema
+
+
+@attrs.frozen
+class Problem:
+    """One reason an input was rejected."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path or '<root>'}: {self.message}"
+
+
+class InvalidInput(ValueError):
+    """Raised when a flow (or another input) is malformed; never yields a decision."""
+
+    def __init__(self, problems: list[Problem], where: str = "") -> None:
+        self.problems = problems
+        self.where = where
+        prefix = f"{where}: " if where else ""
+        super().__init__(prefix + "; ".join(str(p) for p in problems))
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(flow_schema())
+
+
+def suggest(word: Any, options: list[str]) -> str:
+    """A ' (did you mean …?)' suffix when a close option exists."""
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _path(err: ValidationError) -> str:
+    return ".".join(str(p) for p in err.absolute_path)
+
+
+def _describe(err: ValidationError) -> Problem:
+    path = _path(err)
+    value = json.dumps(err.instance, ensure_ascii=False)
+    kind = err.validator
+    if kind == "additionalProperties":
+        allowed = sorted(err.schema.get("properties", {}))
+        extra = sorted(set(err.instance) - set(allowed))
+        key = extra[0] if extra else "?"
+        where = f"{path}.{key}" if path else key
+        return Problem(
+            where,
+            f"unknown key '{key}'{suggest(key, allowed)}; allowed keys: {', '.join(allowed)}",
+        )
+    if kind == "enum":
+        allowed = [v for v in err.validator_value if v is not None]
+        shown = ", ".join(str(v) for v in allowed)
+        return Problem(
+            path, f"unknown value {value}{suggest(err.instance, allowed)}; allowed: {shown}"
+        )
+    if kind == "type":
+        expected = err.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        return Problem(path, f"wrong type: got {value}, expected {expected}")
+    if kind == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else "?"
+        where = f"{path}.{missing}" if path else missing
+        return Problem(where, "required field is missing")
+    if kind == "not" and err.schema.get("x-bericht"):
+        return Problem(path, f"value {value} not allowed here: {WET_MESSAGE}")
+    if kind in ("minimum", "maximum"):
+        return Problem(path, f"value {value} out of range: {err.message}")
+    return Problem(path, err.message)
+
+
+def _leaf_of(err: ValidationError) -> ValidationError:
+    # an 'if/then' failure nests the real cause in its context
+    while err.context:
+        err = err.context[0]
+    return err
+
+
+def check_flow_json(data: Any) -> list[Problem]:
+    """All problems with a flow JSON value (empty if well-formed)."""
+    if not isinstance(data, dict):
+        return [Problem("", f"a flow must be a JSON object, got {json.dumps(data)[:60]}")]
+    errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path)))
+    return [_describe(_leaf_of(e)) for e in errors]
+
+
+def _structure(cls: type, data: dict[str, Any]) -> Any:
+    hints = resolved_types(cls)
+    kwargs: dict[str, Any] = {}
+    for field in attrs.fields(cls):
+        if field.name not in data:
+            continue
+        raw = data[field.name]
+        tp, _optional = _unwrap_optional(hints[field.name])
+        if raw is None:
+            kwargs[field.name] = None
+        elif is_nested(tp):
+            kwargs[field.name] = _structure(tp, raw)
+        elif isinstance(tp, type) and issubclass(tp, Enum):
+            kwargs[field.name] = tp(raw)
+        else:
+            kwargs[field.name] = raw
+    return cls(**kwargs)
+
+
+def flow_from_json(data: Any, where: str = "") -> Flow:
+    """Validate and convert a JSON value to a :class:`Flow`; raise :class:`InvalidInput`."""
+    problems = check_flow_json(data)
+    if problems:
+        raise InvalidInput(problems, where)
+    flow: Flow = _structure(Flow, data)
+    return flow
+
+
+def _unstructure(obj: Any) -> Any:
+    if attrs.has(type(obj)):
+        return {f.name: _unstructure(getattr(obj, f.name)) for f in attrs.fields(type(obj))}
+    if isinstance(obj, Enum):
+        return obj.value
+    return obj
+
+
+def flow_to_json(flow: Flow) -> dict[str, Any]:
+    """The full DESIGN §4 JSON of a flow (every field, defaults included)."""
+    out: dict[str, Any] = _unstructure(flow)
+    for side in ("van", "naar"):
+        if out[side]["wet"] is None:
+            del out[side]["wet"]
+    if out["gegevens"]["betrokkene"]["leeftijd"] is None:
+        del out["gegevens"]["betrokkene"]["leeftijd"]
+    return out

@@ -1,0 +1,304 @@
+"""The vocabulary of pettenlogic, defined once.
+
+Every enum here is the single source for the flow JSON (DESIGN §4), the decision
+JSON (DESIGN §5), the generated JSON Schema, the rule validator and the Z3 sorts.
+Values are the Dutch contract spellings; each member carries a short description
+used in generated docs.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Described(StrEnum):
+    """A StrEnum whose members carry a one-line description (for docs)."""
+
+    description: str
+
+    def __new__(cls, value: str, description: str = "") -> Described:
+        obj = str.__new__(cls, value)
+        obj._value_ = value
+        obj.description = description
+        return obj
+
+
+class Categorie(Described):
+    """Category of the personal data that would flow."""
+
+    IDENTIFICATIE = "identificatie", "NAW, BSN en andere identificerende gegevens"
+    HULPVRAAG = "hulpvraag", "de hulpvraag van de inwoner"
+    ADVIES_VOORZIENING = "advies_voorziening", "advies over de meest aangewezen voorziening"
+    VOORTGANG = "voortgang", "voortgang van hulp of ondersteuning"
+    BESCHIKKING = "beschikking", "besluit over toekenning van een voorziening"
+    FINANCIEEL = "financieel", "financiële gegevens (inkomen, schulden)"
+    BEHANDELGEGEVENS = "behandelgegevens", "gegevens uit de behandeling of hulpverlening"
+    DIAGNOSE = "diagnose", "diagnostische gegevens"
+    BEHANDELPLAN = "behandelplan", "het behandelplan"
+    GEZONDHEID = "gezondheid", "gegevens over gezondheid (bijzondere gegevens)"
+    BIJZONDER = "bijzonder", "andere bijzondere persoonsgegevens (AVG art. 9)"
+    STRAFRECHTELIJK = "strafrechtelijk", "strafrechtelijke gegevens (AVG art. 10)"
+    SIGNALEN_HUISELIJK_GEWELD = (
+        "signalen_huiselijk_geweld",
+        "signalen van huiselijk geweld of kindermishandeling",
+    )
+    SIGNALEN_FRAUDE = "signalen_fraude", "signalen van fraude of strafbare feiten"
+
+
+class Taak(Described):
+    """A task (pet): the context in which data sits or to which it would go."""
+
+    # on behalf of the college van B&W
+    TOELEIDING = "toeleiding", "toeleiding en beslissing namens het college"
+    REGIE_TOELEIDING = "regie_toeleiding", "regie vanuit de toeleidingstaak van het college"
+    BEGELEIDING_PLAN_VAN_AANPAK = (
+        "begeleiding_plan_van_aanpak",
+        "begeleiden van het plan van aanpak (Participatiewet) namens het college",
+    )
+    KINDERBESCHERMINGSVERZOEK = (
+        "kinderbeschermingsverzoek",
+        "verzoek tot onderzoek bij de Raad door het college",
+    )
+    HANDHAVING = "handhaving", "fraudebestrijding en handhaving door het college"
+    BELEIDSINFORMATIE = "beleidsinformatie", "beleids- en sturingsinformatie van het college"
+    VROEGSIGNALERING = "vroegsignalering", "vroegsignalering door het college"
+    ANDER_COLLEGE_DOEL = "ander_college_doel", "een ander doel of andere taak van het college"
+    # hulpverlening by a provider (aanbieder)
+    JEUGDHULP = "jeugdhulp", "verlenen van jeugdhulp"
+    MAATSCHAPPELIJK_WERK = "maatschappelijk_werk", "maatschappelijk werk (algemene voorziening)"
+    MAATWERKVOORZIENING = "maatwerkvoorziening", "leveren van een maatwerkvoorziening (Wmo)"
+    REINTEGRATIE = "reintegratie", "re-integratie (Participatiewet)"
+    SCHULDHULPVERLENING = "schuldhulpverlening", "schuldhulpverlening"
+    REGIE_HULPVERLENING = "regie_hulpverlening", "regie vanuit de hulpverlenerstaak"
+    DESKUNDIGENADVIES = "deskundigenadvies", "deskundigenadvies ter voorbereiding van een besluit"
+    MEDEBEHANDELING = "medebehandeling", "medebehandeling door een medebehandelaar"
+    # others
+    ALGEMEEN_ADVIES = "algemeen_advies", "algemeen advies of doorverwijzing (route a)"
+    VEILIG_THUIS = "veilig_thuis", "Veilig Thuis"
+    RAAD_KINDERBESCHERMING = "raad_kinderbescherming", "Raad voor de Kinderbescherming"
+    GECERTIFICEERDE_INSTELLING = (
+        "gecertificeerde_instelling",
+        "gecertificeerde instelling (jeugdbescherming, OTS)",
+    )
+    INSPECTIE = "inspectie", "Inspectie Gezondheidszorg en Jeugd (toezicht)"
+    VERWIJSINDEX = "verwijsindex", "Verwijsindex Risicojongeren"
+    POLITIE_JUSTITIE = "politie_justitie", "politie en openbaar ministerie"
+
+
+class Taakgroep(Described):
+    """Which side of the pettenvraagstuk a task lies on (derived from Taak)."""
+
+    COLLEGE = "college", "namens het college van B&W"
+    HULPVERLENING = "hulpverlening", "hulpverlening door een aanbieder"
+    OVERIG = "overig", "overige partijen"
+
+
+TAAKGROEP: dict[Taak, Taakgroep] = {
+    **{
+        t: Taakgroep.COLLEGE
+        for t in (
+            Taak.TOELEIDING,
+            Taak.REGIE_TOELEIDING,
+            Taak.BEGELEIDING_PLAN_VAN_AANPAK,
+            Taak.KINDERBESCHERMINGSVERZOEK,
+            Taak.HANDHAVING,
+            Taak.BELEIDSINFORMATIE,
+            Taak.VROEGSIGNALERING,
+            Taak.ANDER_COLLEGE_DOEL,
+        )
+    },
+    **{
+        t: Taakgroep.HULPVERLENING
+        for t in (
+            Taak.JEUGDHULP,
+            Taak.MAATSCHAPPELIJK_WERK,
+            Taak.MAATWERKVOORZIENING,
+            Taak.REINTEGRATIE,
+            Taak.SCHULDHULPVERLENING,
+            Taak.REGIE_HULPVERLENING,
+            Taak.DESKUNDIGENADVIES,
+            Taak.MEDEBEHANDELING,
+        )
+    },
+    **{
+        t: Taakgroep.OVERIG
+        for t in (
+            Taak.ALGEMEEN_ADVIES,
+            Taak.VEILIG_THUIS,
+            Taak.RAAD_KINDERBESCHERMING,
+            Taak.GECERTIFICEERDE_INSTELLING,
+            Taak.INSPECTIE,
+            Taak.VERWIJSINDEX,
+            Taak.POLITIE_JUSTITIE,
+        )
+    },
+}
+
+
+class Wet(Described):
+    """The sociaal-domeinwet under which a toeleiding or regie task is carried out."""
+
+    JEUGDWET = "jeugdwet", "Jeugdwet"
+    WMO = "wmo", "Wet maatschappelijke ondersteuning 2015"
+    PARTICIPATIEWET = "participatiewet", "Participatiewet"
+    WGS = "wgs", "Wet gemeentelijke schuldhulpverlening"
+
+
+#: Tasks that may name a ``wet`` (DESIGN §4). Well-formedness, used by the
+#: input schema and (later) by the solver: ``wet`` is absent on every other task.
+TAKEN_MET_WET: frozenset[Taak] = frozenset(
+    {Taak.TOELEIDING, Taak.REGIE_TOELEIDING, Taak.REGIE_HULPVERLENING}
+)
+
+
+class Registratie(Described):
+    """Professional register the professional is in."""
+
+    SKJ = "skj", "Kwaliteitsregister Jeugd"
+    BIG = "big", "BIG-register"
+    GEEN = "geen", "niet geregistreerd"
+
+
+class Werkgever(Described):
+    """Who employs the professional. Never decisive (handreiking §1)."""
+
+    GEMEENTE = "gemeente", "de gemeente"
+    WIJKTEAMORGANISATIE = "wijkteamorganisatie", "een aparte wijkteamorganisatie"
+    AANBIEDER = "aanbieder", "een aanbieder"
+    OVERIG = "overig", "een andere werkgever"
+
+
+class Toestemming(Described):
+    """Whether the resident consented to this flow."""
+
+    GEGEVEN = "gegeven", "toestemming gegeven"
+    GEWEIGERD = "geweigerd", "toestemming geweigerd"
+    NIET_GEVRAAGD = "niet_gevraagd", "niet gevraagd"
+
+
+class Informeren(Described):
+    """When the resident was (or will be) told about the flow."""
+
+    VOORAF = "vooraf", "vooraf geïnformeerd"
+    ACHTERAF = "achteraf", "achteraf geïnformeerd"
+    NIET = "niet", "niet geïnformeerd"
+
+
+class Oordeel(Described):
+    """The verdict of a decision (DESIGN §5)."""
+
+    VERBODEN = "verboden", "een expliciet verbod is van toepassing"
+    NIET_TOEGESTAAN = "niet_toegestaan", "er is geen grondslag"
+    TOEGESTAAN = "toegestaan", "de verstrekking is toegestaan"
+    VERPLICHT = "verplicht", "de verstrekker moet verstrekken"
+
+
+class Laag(Described):
+    """Layer of a rule; a higher layer is never overridden by a lower one."""
+
+    WET = "wet", "wet- en regelgeving"
+    RICHTLIJN = "richtlijn", "beroepscode, vuistregel of richtlijn uit de handreiking"
+    LOKAAL = "lokaal", "keuze of beleid van de gemeente"
+
+
+LAAG_RANG: dict[Laag, int] = {Laag.WET: 3, Laag.RICHTLIJN: 2, Laag.LOKAAL: 1}
+
+
+class Effect(Described):
+    """What a rule does when it applies."""
+
+    GROND = "grond", "geeft een grond: de verstrekking mag"
+    PLICHT = "plicht", "verplicht de verstrekker te verstrekken"
+    VERBOD = "verbod", "verbiedt de verstrekking"
+
+
+class Verwerkingsverantwoordelijke(Described):
+    """Controller (AVG art. 4(7)) of the processing in the receiving task."""
+
+    COLLEGE = "college", "het college van B&W"
+    AANBIEDER = "aanbieder", "de aanbieder van hulp of ondersteuning"
+    VEILIG_THUIS = "veilig_thuis", "Veilig Thuis"
+    RAAD_KINDERBESCHERMING = "raad_kinderbescherming", "de Raad voor de Kinderbescherming"
+    GECERTIFICEERDE_INSTELLING = "gecertificeerde_instelling", "de gecertificeerde instelling"
+    INSPECTIE = "inspectie", "de Inspectie Gezondheidszorg en Jeugd"
+    BEHEERDER_VERWIJSINDEX = "beheerder_verwijsindex", "de beheerder van de Verwijsindex"
+    POLITIE_JUSTITIE = "politie_justitie", "politie of openbaar ministerie"
+    ONBEPAALD = "onbepaald", "hangt af van een keuze van de gemeente"
+
+
+class Grondslag(Described):
+    """AVG art. 6(1) grounds as W3C DPV GDPR identifiers."""
+
+    A6_1_A = "eu-gdpr:A6-1-a", "toestemming"
+    A6_1_B = "eu-gdpr:A6-1-b", "uitvoering van een overeenkomst"
+    A6_1_C = "eu-gdpr:A6-1-c", "wettelijke verplichting"
+    A6_1_D = "eu-gdpr:A6-1-d", "vitaal belang"
+    A6_1_E_OFFICIAL_AUTHORITY = (
+        "eu-gdpr:A6-1-e-official-authority",
+        "uitoefening van openbaar gezag",
+    )
+    A6_1_E_PUBLIC_INTEREST = "eu-gdpr:A6-1-e-public-interest", "taak van algemeen belang"
+    A6_1_F = "eu-gdpr:A6-1-f", "gerechtvaardigd belang"
+
+
+class Regeling(Described):
+    """Sources a citation may name (DESIGN §5)."""
+
+    JEUGDWET = "jeugdwet", "Jeugdwet (BWBR0034925)"
+    WMO = "wmo", "Wet maatschappelijke ondersteuning 2015 (BWBR0035362)"
+    PARTICIPATIEWET = "participatiewet", "Participatiewet (BWBR0015703)"
+    WGS = "wgs", "Wet gemeentelijke schuldhulpverlening (BWBR0031664)"
+    AVG = "avg", "Algemene verordening gegevensbescherming (CELEX 32016R0679)"
+    UAVG = "uavg", "Uitvoeringswet AVG (BWBR0040940)"
+    BW = "bw", "Burgerlijk Wetboek Boek 1 en 7 (BWBR0002656, BWBR0005290)"
+    WET_BIG = "wet_big", "Wet BIG (BWBR0006251)"
+    SV = "sv", "Wetboek van Strafvordering (BWBR0001903)"
+    AWB = "awb", "Algemene wet bestuursrecht (BWBR0005537)"
+    BESLUIT_JEUGDWET = "besluit_jeugdwet", "Besluit Jeugdwet (BWBR0035779)"
+    HANDREIKING = "handreiking", "Wijkteams en het pettenvraagstuk (VNG/PSD)"
+
+
+class Plicht(Described):
+    """Duties a decision can attach (DESIGN §5 lists the minimum)."""
+
+    INWONER_VOORAF_INFORMEREN = (
+        "inwoner_vooraf_informeren",
+        "informeer de inwoner vooraf en geef ruimte voor bezwaren",
+    )
+    MELDCODE_VOLGEN = "meldcode_volgen", "doorloop de stappen van de meldcode"
+    KINDCHECK = "kindcheck", "doe de kindcheck bij volwassen cliënten"
+    COLLEGA_RAADPLEGEN = "collega_raadplegen", "raadpleeg een collega over de afweging"
+    JEUGDIGE_INFORMEREN = (
+        "jeugdige_informeren",
+        "informeer de jeugdige of zijn wettelijk vertegenwoordiger over de melding",
+    )
+    AFWEGING_BEROEPSCODE = "afweging_beroepscode", "weeg af volgens de beroepscode"
+    ALLEEN_NOODZAKELIJKE_GEGEVENS = (
+        "alleen_noodzakelijke_gegevens",
+        "verstrek alleen de gegevens die noodzakelijk zijn",
+    )
+    TOESTEMMING_VRAGEN = "toestemming_vragen", "vraag (opnieuw) toestemming van de inwoner"
+    ROL_DUIDELIJK_MAKEN = "rol_duidelijk_maken", "maak de rol (pet) duidelijk aan de inwoner"
+    VERENIGBAARHEID_TOETSEN = (
+        "verenigbaarheid_toetsen",
+        "toets of het nieuwe doel verenigbaar is met het oorspronkelijke",
+    )
+    DOSSIERS_SCHEIDEN = "dossiers_scheiden", "houd toeleidings-, hulp- en regiedossier gescheiden"
+    ANONIMISEREN = "anonimiseren", "maak gegevens niet herleidbaar tot personen"
+    ONVERWIJLD_MELDEN = "onverwijld_melden", "meld onverwijld"
+
+
+class Voorwaarde(Described):
+    """Open judgements a decision depends on (inputs the software cannot make)."""
+
+    NOODZAKELIJKHEID = "noodzakelijkheid", "de verstrekking moet noodzakelijk zijn"
+    UITZONDERING_BIJZONDERE_GEGEVENS = (
+        "uitzondering_bijzondere_gegevens",
+        "voor bijzondere of strafrechtelijke gegevens moet een uitzondering op het verbod gelden",
+    )
+    VERENIGBAARHEID = "verenigbaarheid", "het nieuwe doel moet verenigbaar zijn"
+    MELDCODE_DOORLOPEN = "meldcode_doorlopen", "de stappen van de meldcode moeten doorlopen zijn"
+    ZWAARWEGENDE_REDENEN = (
+        "zwaarwegende_redenen",
+        "alleen zonder vooraf informeren bij zwaarwegende redenen",
+    )
