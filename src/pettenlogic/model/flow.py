@@ -40,8 +40,9 @@ class Context:
     taak: Taak = attrs.field(metadata=_doc("de taak (pet)", required=True))
     wet: Wet | None = attrs.field(
         default=None,
-        metadata=_doc("de sociaal-domeinwet; alleen bij toeleiding, regie_toeleiding en "
-                      "regie_hulpverlening"),
+        metadata=_doc(
+            "de sociaal-domeinwet; alleen bij toeleiding, regie_toeleiding en regie_hulpverlening"
+        ),
     )
 
 
@@ -101,7 +102,9 @@ class Omstandigheden:
     zwaarwegende_redenen: bool = attrs.field(
         default=False, metadata=_doc("zwaarwegende redenen om niet vooraf te informeren")
     )
-    desgevraagd: bool = attrs.field(default=False, metadata=_doc("de ontvanger heeft erom gevraagd"))
+    desgevraagd: bool = attrs.field(
+        default=False, metadata=_doc("de ontvanger heeft erom gevraagd")
+    )
     noodzakelijk: bool | None = attrs.field(
         default=None, metadata=_doc("is de verstrekking noodzakelijk? null = nog niet beoordeeld")
     )

@@ -259,46 +259,28 @@ class Regeling(Described):
 
 
 class Plicht(Described):
-    """Duties a decision can attach (DESIGN §5 lists the minimum)."""
+    """Duty codes a decision can attach (DESIGN §5); texts live in specs/codes.yaml."""
 
-    INWONER_VOORAF_INFORMEREN = (
-        "inwoner_vooraf_informeren",
-        "informeer de inwoner vooraf en geef ruimte voor bezwaren",
-    )
-    MELDCODE_VOLGEN = "meldcode_volgen", "doorloop de stappen van de meldcode"
-    KINDCHECK = "kindcheck", "doe de kindcheck bij volwassen cliënten"
-    COLLEGA_RAADPLEGEN = "collega_raadplegen", "raadpleeg een collega over de afweging"
-    JEUGDIGE_INFORMEREN = (
-        "jeugdige_informeren",
-        "informeer de jeugdige of zijn wettelijk vertegenwoordiger over de melding",
-    )
-    AFWEGING_BEROEPSCODE = "afweging_beroepscode", "weeg af volgens de beroepscode"
-    ALLEEN_NOODZAKELIJKE_GEGEVENS = (
-        "alleen_noodzakelijke_gegevens",
-        "verstrek alleen de gegevens die noodzakelijk zijn",
-    )
-    TOESTEMMING_VRAGEN = "toestemming_vragen", "vraag (opnieuw) toestemming van de inwoner"
-    ROL_DUIDELIJK_MAKEN = "rol_duidelijk_maken", "maak de rol (pet) duidelijk aan de inwoner"
-    VERENIGBAARHEID_TOETSEN = (
-        "verenigbaarheid_toetsen",
-        "toets of het nieuwe doel verenigbaar is met het oorspronkelijke",
-    )
-    DOSSIERS_SCHEIDEN = "dossiers_scheiden", "houd toeleidings-, hulp- en regiedossier gescheiden"
-    ANONIMISEREN = "anonimiseren", "maak gegevens niet herleidbaar tot personen"
-    ONVERWIJLD_MELDEN = "onverwijld_melden", "meld onverwijld"
+    INWONER_VOORAF_INFORMEREN = "inwoner_vooraf_informeren"
+    MELDCODE_VOLGEN = "meldcode_volgen"
+    KINDCHECK = "kindcheck"
+    COLLEGA_RAADPLEGEN = "collega_raadplegen"
+    JEUGDIGE_INFORMEREN = "jeugdige_informeren"
+    AFWEGING_BEROEPSCODE = "afweging_beroepscode"
+    ALLEEN_NOODZAKELIJKE_GEGEVENS = "alleen_noodzakelijke_gegevens"
+    TOESTEMMING_VRAGEN = "toestemming_vragen"
+    ROL_DUIDELIJK_MAKEN = "rol_duidelijk_maken"
+    VERENIGBAARHEID_TOETSEN = "verenigbaarheid_toetsen"
+    DOSSIERS_SCHEIDEN = "dossiers_scheiden"
+    ANONIMISEREN = "anonimiseren"
+    ONVERWIJLD_MELDEN = "onverwijld_melden"
 
 
 class Voorwaarde(Described):
-    """Open judgements a decision depends on (inputs the software cannot make)."""
+    """Open judgements a decision depends on; texts live in specs/codes.yaml."""
 
-    NOODZAKELIJKHEID = "noodzakelijkheid", "de verstrekking moet noodzakelijk zijn"
-    UITZONDERING_BIJZONDERE_GEGEVENS = (
-        "uitzondering_bijzondere_gegevens",
-        "voor bijzondere of strafrechtelijke gegevens moet een uitzondering op het verbod gelden",
-    )
-    VERENIGBAARHEID = "verenigbaarheid", "het nieuwe doel moet verenigbaar zijn"
-    MELDCODE_DOORLOPEN = "meldcode_doorlopen", "de stappen van de meldcode moeten doorlopen zijn"
-    ZWAARWEGENDE_REDENEN = (
-        "zwaarwegende_redenen",
-        "alleen zonder vooraf informeren bij zwaarwegende redenen",
-    )
+    NOODZAKELIJKHEID = "noodzakelijkheid"
+    UITZONDERING_BIJZONDERE_GEGEVENS = "uitzondering_bijzondere_gegevens"
+    VERENIGBAARHEID = "verenigbaarheid"
+    MELDCODE_DOORLOPEN = "meldcode_doorlopen"
+    ZWAARWEGENDE_REDENEN = "zwaarwegende_redenen"

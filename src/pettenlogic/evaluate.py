@@ -1,0 +1,347 @@
+"""The concrete interpreter: rules + one flow → :class:`Trace` → :class:`Decision`.
+
+Semantics (docs/semantics.md states them precisely; the Z3 compiler follows the
+same steps):
+
+1. A rule *applies* when its condition holds and, for a rule that rests on
+   necessity (``noodzaak``), ``noodzakelijk`` is not ``false``.
+2. A rule is *effective* when it applies and no effective rule that is an
+   exception to it (of the same or a higher layer) applies.
+3. An effective rule is *overridden* when an effective rule of a strictly
+   higher layer has the opposite polarity (verbod vs grond/plicht).
+4. Verdict over the remaining (active) rules: any verbod → verboden; else any
+   plicht → verplicht; else any grond → toegestaan; else niet_toegestaan.
+5. The deciding rules are the active rules whose effect gives the verdict.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from enum import Enum
+from typing import Any
+
+import attrs
+
+from .decision import Decision, Gevolgtekst
+from .model.fields import flow_fields
+from .model.flow import Flow
+from .model.vocabulary import Effect, Oordeel, Voorwaarde
+from .rules.expr import And, Cmp, Const, Expr, Flag, In, Not, Or, Ref, Same
+from .rules.spec import Bron, Gevolg, Regel, Specs
+
+Env = dict[str, Any]
+Cond = Callable[[Env, dict[str, bool]], bool]
+
+NOODZAKELIJK = "omstandigheden.noodzakelijk"
+_ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+VERDICT_EFFECT = {
+    Oordeel.VERBODEN: Effect.VERBOD,
+    Oordeel.VERPLICHT: Effect.PLICHT,
+    Oordeel.TOEGESTAAN: Effect.GROND,
+}
+
+
+def flatten(flow: Flow) -> Env:
+    """The flow as {dotted path: plain value} (enum values as strings)."""
+    env: Env = {}
+    for path in flow_fields():
+        obj: Any = flow
+        for part in path.split("."):
+            obj = getattr(obj, part)
+        env[path] = obj.value if isinstance(obj, Enum) else obj
+    return env
+
+
+class _Compiler:
+    """Turns the expression AST into Python closures (no eval)."""
+
+    def __init__(self, definitions: dict[str, Expr]) -> None:
+        self.sources = definitions
+        self.compiled: dict[str, Cond] = {}
+
+    def definition(self, name: str) -> Cond:
+        if name not in self.compiled:
+            self.compiled[name] = self.compile(self.sources[name])
+        return self.compiled[name]
+
+    def compile(self, e: Expr) -> Cond:
+        if isinstance(e, Cmp):
+            path, value = e.field, e.value
+            if e.op == "==":
+                return lambda env, memo: env[path] == value
+            if e.op == "!=":
+                return lambda env, memo: env[path] != value
+            op = _ORDER[e.op]
+            return lambda env, memo: env[path] is not None and op(env[path], value)
+        if isinstance(e, In):
+            path, values = e.field, e.values
+            if e.negated:
+                return lambda env, memo: env[path] not in values
+            return lambda env, memo: env[path] in values
+        if isinstance(e, Same):
+            left, right = e.left, e.right
+            if e.negated:
+                return lambda env, memo: env[left] != env[right]
+            return lambda env, memo: env[left] == env[right]
+        if isinstance(e, Flag):
+            path = e.field
+            return lambda env, memo: env[path] is True
+        if isinstance(e, Const):
+            constant = e.value
+            return lambda env, memo: constant
+        if isinstance(e, Not):
+            inner = self.compile(e.operand)
+            return lambda env, memo: not inner(env, memo)
+        if isinstance(e, And):
+            parts = tuple(self.compile(o) for o in e.operands)
+            return lambda env, memo: all(p(env, memo) for p in parts)
+        if isinstance(e, Or):
+            parts = tuple(self.compile(o) for o in e.operands)
+            return lambda env, memo: any(p(env, memo) for p in parts)
+        assert isinstance(e, Ref)
+        name = e.name
+
+        def ref(env: Env, memo: dict[str, bool]) -> bool:
+            if name not in memo:
+                memo[name] = self.definition(name)(env, memo)
+            return memo[name]
+
+        return ref
+
+
+@attrs.frozen
+class Trace:
+    """Everything the evaluator concluded for one flow (input to the decision)."""
+
+    env: Env
+    applies: frozenset[str]
+    effective: frozenset[str]
+    active: frozenset[str]
+    oordeel: Oordeel
+    deciding: tuple[Regel, ...]
+    defeated: tuple[tuple[str, str], ...]  # (rule, exception that defeated it)
+    overridden: tuple[tuple[str, str], ...]  # (rule, higher-layer rule)
+    plichten: tuple[tuple[str, str], ...]  # (code, source id)
+    voorwaarden: tuple[tuple[str, str], ...]
+    grondslag: tuple[tuple[str, str], ...]  # (value, toekenning id)
+    verwerkingsverantwoordelijke: tuple[str, str]
+    definitions: dict[str, bool]
+    grenzen: tuple[tuple[str, int], ...]  # (rule id, index of grens)
+    aanvullingen: tuple[str, ...]
+
+
+class Evaluator:
+    """Decides flows against one loaded :class:`Specs`."""
+
+    def __init__(self, specs: Specs) -> None:
+        self.specs = specs
+        comp = _Compiler({d.naam: d.als for d in specs.definities})
+        self._comp = comp
+        self.rules = specs.regels
+        self.cond: dict[str, Cond] = {r.id: comp.compile(r.als) for r in self.rules}
+        self.exceptors: dict[str, list[Regel]] = {r.id: [] for r in self.rules}
+        for r in self.rules:
+            for target in r.uitzondering_op:
+                self.exceptors[target].append(r)
+        self.order = self._topological()
+        self.gevolg: dict[int, Cond] = {}
+        for r in self.rules:
+            for g in (*r.plichten, *r.voorwaarden):
+                self.gevolg[id(g)] = comp.compile(g.als)
+        for a in specs.aanvullingen:
+            self.cond[a.id] = comp.compile(a.als)
+            for g in (*a.plichten, *a.voorwaarden):
+                self.gevolg[id(g)] = comp.compile(g.als)
+        for t in specs.toekenningen:
+            self.cond[t.id] = comp.compile(t.als)
+        self.grens: dict[tuple[str, int], Cond] = {
+            (r.id, i): comp.compile(g.als) for r in self.rules for i, g in enumerate(r.grenzen)
+        }
+        self.by_id = {r.id: r for r in self.rules}
+
+    def _topological(self) -> list[Regel]:
+        """Rules ordered so that every exception comes before the rule it defeats."""
+        done: set[str] = set()
+        out: list[Regel] = []
+
+        def visit(r: Regel) -> None:
+            if r.id in done:
+                return
+            done.add(r.id)
+            for x in self.exceptors[r.id]:
+                visit(x)
+            out.append(r)
+
+        for r in self.rules:
+            visit(r)
+        return out
+
+    def definition(self, name: str, env: Env, memo: dict[str, bool]) -> bool:
+        if name not in memo:
+            memo[name] = self._comp.definition(name)(env, memo)
+        return memo[name]
+
+    def trace(self, flow: Flow) -> Trace:
+        env = flatten(flow)
+        memo: dict[str, bool] = {}
+        nood = env[NOODZAKELIJK]
+        applies = {
+            r.id
+            for r in self.rules
+            if (not r.noodzaak or nood is not False) and self.cond[r.id](env, memo)
+        }
+        effective: set[str] = set()
+        defeated: list[tuple[str, str]] = []
+        for r in self.order:
+            if r.id not in applies:
+                continue
+            beaten = next(
+                (x.id for x in self.exceptors[r.id] if x.rang >= r.rang and x.id in effective),
+                None,
+            )
+            if beaten is None:
+                effective.add(r.id)
+            else:
+                defeated.append((r.id, beaten))
+        eff_rules = [self.by_id[i] for i in effective]
+        active: set[str] = set()
+        overridden: list[tuple[str, str]] = []
+        for r in eff_rules:
+            over = next(
+                (s.id for s in eff_rules if s.rang > r.rang and s.permissief != r.permissief),
+                None,
+            )
+            if over is None:
+                active.add(r.id)
+            else:
+                overridden.append((r.id, over))
+        effects = {self.by_id[i].effect for i in active}
+        if Effect.VERBOD in effects:
+            oordeel = Oordeel.VERBODEN
+        elif Effect.PLICHT in effects:
+            oordeel = Oordeel.VERPLICHT
+        elif Effect.GROND in effects:
+            oordeel = Oordeel.TOEGESTAAN
+        else:
+            oordeel = Oordeel.NIET_TOEGESTAAN
+        want = VERDICT_EFFECT.get(oordeel)
+        deciding = tuple(r for r in self.rules if r.id in active and r.effect is want)
+
+        plichten: list[tuple[str, str]] = []
+        voorwaarden: list[tuple[str, str]] = []
+
+        def attach(items: tuple[Gevolg, ...], source: str, into: list[tuple[str, str]]) -> None:
+            for g in items:
+                if self.gevolg[id(g)](env, memo):
+                    into.append((g.code, source))
+
+        for r in deciding:
+            attach(r.plichten, r.id, plichten)
+            attach(r.voorwaarden, r.id, voorwaarden)
+            if r.noodzaak and nood is None:
+                voorwaarden.append((Voorwaarde.NOODZAKELIJKHEID.value, r.id))
+        covered = any(r.dekt_bijzondere_gegevens for r in deciding)
+        used_aanv: list[str] = []
+        for a in self.specs.aanvullingen:
+            if (
+                oordeel in a.bij
+                and not (a.behalve_bij_dekking and covered)
+                and self.cond[a.id](env, memo)
+            ):
+                used_aanv.append(a.id)
+                attach(a.plichten, a.id, plichten)
+                attach(a.voorwaarden, a.id, voorwaarden)
+
+        grondslag: list[tuple[str, str]] = []
+        vvo = ("onbepaald", "")
+        for t in self.specs.toekenningen:
+            if t.kenmerk == "grondslag":
+                if oordeel in (Oordeel.TOEGESTAAN, Oordeel.VERPLICHT) and self.cond[t.id](
+                    env, memo
+                ):
+                    grondslag.append((t.waarde.value, t.id))
+            elif not vvo[1] and self.cond[t.id](env, memo):
+                vvo = (t.waarde.value, t.id)
+
+        for d in self.specs.definities:
+            self.definition(d.naam, env, memo)
+        grenzen = tuple(key for key, cond in self.grens.items() if cond(env, memo))
+        return Trace(
+            env=env,
+            applies=frozenset(applies),
+            effective=frozenset(effective),
+            active=frozenset(active),
+            oordeel=oordeel,
+            deciding=deciding,
+            defeated=tuple(defeated),
+            overridden=tuple(overridden),
+            plichten=tuple(plichten),
+            voorwaarden=tuple(voorwaarden),
+            grondslag=tuple(grondslag),
+            verwerkingsverantwoordelijke=vvo,
+            definitions=dict(memo),
+            grenzen=grenzen,
+            aanvullingen=tuple(used_aanv),
+        )
+
+    # -- from trace to decision ------------------------------------------------
+    def _sources(self, source_id: str) -> tuple[Bron, ...]:
+        if source_id in self.by_id:
+            return self.by_id[source_id].bronnen
+        for a in self.specs.aanvullingen:
+            if a.id == source_id:
+                return a.bronnen
+        return ()
+
+    def _gevolgen(
+        self,
+        pairs: tuple[tuple[str, str], ...],
+        texts: dict[str, Any],
+        lang: str,
+        with_sources: bool,
+    ) -> tuple[Gevolgtekst, ...]:
+        order: list[str] = []
+        sources: dict[str, list[Bron]] = {}
+        for code, source in pairs:
+            if code not in sources:
+                order.append(code)
+                sources[code] = []
+            if with_sources:
+                for b in self._sources(source):
+                    if b not in sources[code]:
+                        sources[code].append(b)
+        return tuple(
+            Gevolgtekst(code, texts[code].tekst.get(lang), tuple(sources[code])) for code in order
+        )
+
+    def decide(self, flow: Flow, lang: str = "nl") -> Decision:
+        from .explain import explain
+
+        t = self.trace(flow)
+        bronnen: list[Bron] = []
+        for r in t.deciding:
+            bronnen.extend(b for b in r.bronnen if b not in bronnen)
+        for aid in t.aanvullingen:
+            bronnen.extend(b for b in self._sources(aid) if b not in bronnen)
+        toek = {x.id: x for x in self.specs.toekenningen}
+        for _value, tid in (*t.grondslag, t.verwerkingsverantwoordelijke):
+            if tid:
+                bronnen.extend(b for b in toek[tid].bronnen if b not in bronnen)
+        grondslag: list[str] = []
+        for value, _tid in t.grondslag:
+            if value not in grondslag:
+                grondslag.append(value)
+        return Decision(
+            oordeel=t.oordeel,
+            grondslag=tuple(grondslag),
+            plichten=self._gevolgen(t.plichten, self.specs.plichten, lang, True),
+            voorwaarden=self._gevolgen(t.voorwaarden, self.specs.voorwaarden, lang, False),
+            bronnen=tuple(bronnen),
+            beroepsgeheim=t.definitions["beroepsgeheim"],
+            verwerkingsverantwoordelijke=t.verwerkingsverantwoordelijke[0],
+            regels=tuple(r.id for r in t.deciding),
+            uitleg=explain(self.specs, t, lang),
+            rulebook=self.specs.digest,
+            lang=lang,
+        )

@@ -1,0 +1,68 @@
+"""Readable explanations (Dutch default, English) of an evaluator trace."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .model.vocabulary import Oordeel
+
+if TYPE_CHECKING:
+    from .evaluate import Trace
+    from .rules.spec import Specs
+
+_VERDICT = {
+    "nl": {
+        Oordeel.VERBODEN: "Verboden: een expliciet verbod is van toepassing.",
+        Oordeel.NIET_TOEGESTAAN: "Niet toegestaan: geen enkele regel geeft een grond.",
+        Oordeel.TOEGESTAAN: "Toegestaan.",
+        Oordeel.VERPLICHT: "Verplicht: de verstrekker moet deze gegevens verstrekken.",
+    },
+    "en": {
+        Oordeel.VERBODEN: "Forbidden: an explicit prohibition applies.",
+        Oordeel.NIET_TOEGESTAAN: "Not permitted: no rule provides a ground.",
+        Oordeel.TOEGESTAAN: "Permitted.",
+        Oordeel.VERPLICHT: "Obligatory: the sender must provide this data.",
+    },
+}
+_WORDS = {
+    "nl": {
+        "rule": "Regel",
+        "defeated": "{rule} wijkt: {exc} is daarop een uitzondering.",
+        "overridden": "{rule} wijkt voor {over} (hogere laag).",
+        "limit": "Grens van {rule}: {text}",
+        "secret_yes": "De gegevens vallen waar ze staan onder een wettelijk beroepsgeheim.",
+        "secret_no": "De gegevens vallen waar ze staan niet onder een wettelijk beroepsgeheim.",
+        "open": "Nog te beoordelen: {items}.",
+    },
+    "en": {
+        "rule": "Rule",
+        "defeated": "{rule} gives way: {exc} is an exception to it.",
+        "overridden": "{rule} gives way to {over} (higher layer).",
+        "limit": "Limit of {rule}: {text}",
+        "secret_yes": "Where the data sits, statutory professional secrecy covers it.",
+        "secret_no": "Where the data sits, no statutory professional secrecy covers it.",
+        "open": "Still to be judged: {items}.",
+    },
+}
+
+
+def explain(specs: Specs, trace: Trace, lang: str = "nl") -> str:
+    """Name the verdict, the deciding rules, exceptions used and near misses."""
+    words = _WORDS["en" if lang == "en" else "nl"]
+    lines = [_VERDICT["en" if lang == "en" else "nl"][trace.oordeel]]
+    for r in trace.deciding:
+        cites = ", ".join(b.label() for b in r.bronnen)
+        lines.append(f"{words['rule']} {r.id} ({r.titel.get(lang)}; {cites}): {r.uitleg.get(lang)}")
+    for rule, exc in trace.defeated:
+        lines.append(words["defeated"].format(rule=rule, exc=exc))
+    for rule, over in trace.overridden:
+        lines.append(words["overridden"].format(rule=rule, over=over))
+    rules = {r.id: r for r in specs.regels}
+    for rule_id, index in trace.grenzen:
+        text = rules[rule_id].grenzen[index].uitleg.get(lang)
+        lines.append(words["limit"].format(rule=rule_id, text=text))
+    lines.append(words["secret_yes" if trace.definitions["beroepsgeheim"] else "secret_no"])
+    if trace.voorwaarden:
+        items = sorted({code for code, _ in trace.voorwaarden})
+        lines.append(words["open"].format(items=", ".join(items)))
+    return "\n".join(lines)

@@ -1,0 +1,320 @@
+"""The condition language: a typed expression AST and its safe parser.
+
+Conditions are written in a small subset of Python expression syntax and parsed
+with :mod:`ast` against a whitelist (nothing is ever evaluated by Python):
+
+* field paths: ``van.taak``, ``omstandigheden.conflict_van_plichten.doelmatig``
+* comparisons of a field with a literal (or, with ``==``/``!=``, with another field of
+  the same enum type): ``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``
+* membership: ``gegevens.categorie in ['diagnose', 'behandelplan']`` or ``in SETNAME``
+* ``and``, ``or``, ``not``, parentheses, ``True``/``False``/``None``
+* a bare boolean field, or the name of a definition (derived predicate)
+
+The same AST is read by the evaluator and by the Z3 compiler.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import attrs
+
+from ..model.convert import suggest
+from ..model.fields import FieldSpec, flow_fields
+
+
+@attrs.frozen
+class Cmp:
+    """``field op value``; a comparison with an unknown (None) value is false."""
+
+    field: str
+    op: str
+    value: Any
+
+
+@attrs.frozen
+class In:
+    """``field in values`` (or ``not in`` when negated)."""
+
+    field: str
+    values: frozenset[Any]
+    negated: bool = False
+
+
+@attrs.frozen
+class Same:
+    """``left == right`` (or ``!=`` when negated) for two fields of one enum type."""
+
+    left: str
+    right: str
+    negated: bool = False
+
+
+@attrs.frozen
+class Flag:
+    """A boolean field used as a condition."""
+
+    field: str
+
+
+@attrs.frozen
+class Ref:
+    """A reference to a named definition (derived predicate)."""
+
+    name: str
+
+
+@attrs.frozen
+class Const:
+    value: bool
+
+
+@attrs.frozen
+class Not:
+    operand: Expr
+
+
+@attrs.frozen
+class And:
+    operands: tuple[Expr, ...]
+
+
+@attrs.frozen
+class Or:
+    operands: tuple[Expr, ...]
+
+
+Expr = Cmp | In | Same | Flag | Ref | Const | Not | And | Or
+
+TRUE = Const(True)
+
+_OPS: dict[type[ast.cmpop], str] = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+}
+_LITERAL_NAMES = {
+    "True": True,
+    "False": False,
+    "None": None,
+    "true": True,
+    "false": False,
+    "null": None,
+}
+
+
+class ExprError(ValueError):
+    """A condition that does not parse or does not type-check."""
+
+    def __init__(self, message: str, column: int | None = None) -> None:
+        self.column = column
+        super().__init__(message)
+
+
+@attrs.frozen
+class Scope:
+    """What names a condition may use besides field paths."""
+
+    definitions: frozenset[str] = frozenset()
+    value_sets: Mapping[str, tuple[str, frozenset[str]]] = attrs.field(factory=dict)
+    """name → (enum kind, values)"""
+
+
+def _dotted(node: ast.expr) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+class _Parser:
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.fields = flow_fields()
+
+    def fail(self, node: ast.AST, message: str) -> ExprError:
+        return ExprError(message, getattr(node, "col_offset", None))
+
+    def field(self, node: ast.expr) -> FieldSpec:
+        path = _dotted(node)
+        if path is None or path not in self.fields:
+            shown = path or ast.unparse(node)
+            hint = suggest(shown, list(self.fields))
+            raise self.fail(node, f"unknown field '{shown}'{hint}")
+        return self.fields[path]
+
+    def literal(self, node: ast.expr) -> Any:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str | int | bool | None):
+            return node.value
+        if isinstance(node, ast.Name) and node.id in _LITERAL_NAMES:
+            return _LITERAL_NAMES[node.id]
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            inner = self.literal(node.operand)
+            if isinstance(inner, int) and not isinstance(inner, bool):
+                return -inner
+        raise self.fail(node, f"expected a literal value, got '{ast.unparse(node)}'")
+
+    def check_value(self, spec: FieldSpec, value: Any, node: ast.AST) -> Any:
+        if value is None:
+            if not spec.optional:
+                raise self.fail(node, f"field '{spec.path}' is never null")
+            return None
+        if spec.kind == "enum":
+            if not isinstance(value, str) or value not in spec.values:
+                allowed = ", ".join(spec.values)
+                raise self.fail(
+                    node,
+                    f"unknown value {value!r} for '{spec.path}'{suggest(value, list(spec.values))}"
+                    f"; allowed: {allowed}",
+                )
+            return value
+        if spec.kind in ("bool", "tribool"):
+            if not isinstance(value, bool):
+                raise self.fail(node, f"field '{spec.path}' is boolean, got {value!r}")
+            return value
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(node, f"field '{spec.path}' is an integer, got {value!r}")
+        return value
+
+    def parse(self, node: ast.expr) -> Expr:
+        if isinstance(node, ast.BoolOp):
+            items = tuple(self.parse(v) for v in node.values)
+            return And(items) if isinstance(node.op, ast.And) else Or(items)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return Not(self.parse(node.operand))
+        if isinstance(node, ast.Compare):
+            return self.compare(node)
+        if isinstance(node, ast.Name) and node.id in ("True", "False", "true", "false"):
+            return Const(bool(_LITERAL_NAMES[node.id]))
+        if isinstance(node, ast.Name) and node.id in self.scope.definitions:
+            return Ref(node.id)
+        path = _dotted(node)
+        if path is not None:
+            if path in self.fields:
+                spec = self.fields[path]
+                if spec.kind != "bool":
+                    raise self.fail(
+                        node,
+                        f"field '{path}' is {spec.kind}, not boolean: compare it with a value",
+                    )
+                return Flag(path)
+            options = list(self.fields) + sorted(self.scope.definitions)
+            raise self.fail(node, f"unknown field or definition '{path}'{suggest(path, options)}")
+        raise self.fail(node, f"construct not allowed in a condition: '{ast.unparse(node)}'")
+
+    def compare(self, node: ast.Compare) -> Expr:
+        if len(node.ops) != 1:
+            raise self.fail(node, "chained comparisons are not allowed; use 'and'")
+        op, right = node.ops[0], node.comparators[0]
+        spec = self.field(node.left)
+        if isinstance(op, ast.In | ast.NotIn):
+            values = self.members(spec, right)
+            return In(spec.path, values, negated=isinstance(op, ast.NotIn))
+        if isinstance(op, ast.Is | ast.IsNot):
+            value = self.check_value(spec, self.literal(right), right)
+            return Cmp(spec.path, "==" if isinstance(op, ast.Is) else "!=", value)
+        if type(op) not in _OPS:
+            raise self.fail(node, f"operator not allowed: {ast.unparse(node)}")
+        symbol = _OPS[type(op)]
+        other = _dotted(right)
+        if other is not None and other in self.fields:
+            return self.same(spec, self.fields[other], symbol, node)
+        value = self.check_value(spec, self.literal(right), right)
+        if symbol not in ("==", "!=") and spec.kind != "int":
+            raise self.fail(node, f"'{symbol}' needs a numeric field; '{spec.path}' is {spec.kind}")
+        if symbol not in ("==", "!=") and value is None:
+            raise self.fail(node, f"cannot order-compare '{spec.path}' with None")
+        return Cmp(spec.path, symbol, value)
+
+    def same(self, left: FieldSpec, right: FieldSpec, symbol: str, node: ast.AST) -> Expr:
+        if symbol not in ("==", "!="):
+            raise self.fail(node, "fields can only be compared with == or !=")
+        if left.enum is None or left.enum is not right.enum:
+            raise self.fail(
+                node, f"'{left.path}' and '{right.path}' are not fields of the same enum type"
+            )
+        return Same(left.path, right.path, negated=symbol == "!=")
+
+    def members(self, spec: FieldSpec, node: ast.expr) -> frozenset[Any]:
+        if isinstance(node, ast.Name) and node.id in self.scope.value_sets:
+            kind, values = self.scope.value_sets[node.id]
+            if spec.enum is None or spec.enum.__name__.lower() != kind:
+                raise self.fail(
+                    node, f"value set '{node.id}' holds {kind} values; '{spec.path}' is not {kind}"
+                )
+            return values
+        if isinstance(node, ast.List | ast.Tuple | ast.Set):
+            if not node.elts:
+                raise self.fail(node, "empty value list")
+            return frozenset(self.check_value(spec, self.literal(e), e) for e in node.elts)
+        if isinstance(node, ast.Name):
+            hint = suggest(node.id, list(self.scope.value_sets))
+            raise self.fail(node, f"unknown value set '{node.id}'{hint}")
+        raise self.fail(node, "'in' needs a list of values or the name of a value set")
+
+
+def parse_condition(text: str, scope: Scope) -> Expr:
+    """Parse and type-check one condition string; raise :class:`ExprError`."""
+    if not isinstance(text, str) or not text.strip():
+        raise ExprError("a condition must be a non-empty string")
+    try:
+        tree = ast.parse(" ".join(text.split()), mode="eval")
+    except SyntaxError as exc:
+        raise ExprError(f"syntax error: {exc.msg}", exc.offset) from None
+    return _Parser(scope).parse(tree.body)
+
+
+def walk(expr: Expr) -> Iterator[Expr]:
+    """Every node of an expression, depth first."""
+    yield expr
+    if isinstance(expr, Not):
+        yield from walk(expr.operand)
+    elif isinstance(expr, And | Or):
+        for item in expr.operands:
+            yield from walk(item)
+
+
+def references(expr: Expr) -> set[str]:
+    """Names of definitions an expression refers to directly."""
+    return {n.name for n in walk(expr) if isinstance(n, Ref)}
+
+
+def conjoin(*items: Expr) -> Expr:
+    parts = tuple(i for i in items if i != TRUE)
+    if not parts:
+        return TRUE
+    return parts[0] if len(parts) == 1 else And(parts)
+
+
+def unparse(expr: Expr) -> str:
+    """A readable string form of an expression (for docs and messages)."""
+    if isinstance(expr, Cmp):
+        return f"{expr.field} {expr.op} {expr.value!r}"
+    if isinstance(expr, In):
+        values = ", ".join(repr(v) for v in sorted(expr.values, key=str))
+        return f"{expr.field} {'not in' if expr.negated else 'in'} [{values}]"
+    if isinstance(expr, Same):
+        return f"{expr.left} {'!=' if expr.negated else '=='} {expr.right}"
+    if isinstance(expr, Flag):
+        return expr.field
+    if isinstance(expr, Ref):
+        return expr.name
+    if isinstance(expr, Const):
+        return str(expr.value)
+    if isinstance(expr, Not):
+        return f"not ({unparse(expr.operand)})"
+    joiner = " and " if isinstance(expr, And) else " or "
+    return "(" + joiner.join(unparse(o) for o in expr.operands) + ")"
+
+
+Env = Mapping[str, Any]
+Predicate = Callable[[Env, dict[str, bool]], bool]

@@ -1,0 +1,665 @@
+"""Load and statically validate a spec folder into typed :class:`Specs`.
+
+Every problem is reported as ``file:line: message`` and loading fails as a whole
+(fail closed): a rule set that does not validate is never used to decide.
+
+Spec folder layout::
+
+    handreiking.yaml      sections of the handreiking (id, titel, pagina)
+    codes.yaml            texts of duty (plicht) and condition (voorwaarde) codes
+    rules/*.yaml          one file per theme: verzamelingen, definities, regels,
+                          aanvullingen, toekenningen
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from enum import Enum
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ..model.convert import suggest
+from ..model.fields import flow_fields
+from ..model.vocabulary import (
+    Categorie,
+    Effect,
+    Grondslag,
+    Informeren,
+    Laag,
+    Oordeel,
+    Plicht,
+    Regeling,
+    Registratie,
+    Taak,
+    Toestemming,
+    Verwerkingsverantwoordelijke,
+    Voorwaarde,
+    Werkgever,
+    Wet,
+)
+from .expr import TRUE, Expr, ExprError, Scope, parse_condition, references
+from .spec import (
+    Aanvulling,
+    Bron,
+    CodeTekst,
+    Definitie,
+    Gevolg,
+    Grens,
+    Regel,
+    Sectie,
+    Specs,
+    Tekst,
+    Toekenning,
+    Waar,
+)
+from .yamlsrc import Located, YamlError, load_yaml
+
+E = TypeVar("E", bound=Enum)
+
+#: enums a value set may hold, by the name used in ``soort``
+SET_KINDS: dict[str, type[Enum]] = {
+    e.__name__.lower(): e
+    for e in (Categorie, Taak, Wet, Registratie, Werkgever, Toestemming, Informeren)
+}
+REQUIRED_DEFINITIONS = ("beroepsgeheim",)
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.:_-]*$")
+
+
+class SpecError(ValueError):
+    """The spec folder is invalid; ``problems`` are ``file:line: message`` strings."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid specs:\n  " + "\n  ".join(problems))
+
+
+def bundled_specs() -> Path:
+    """The spec folder shipped in the package (or the repo's, in a source checkout)."""
+    packaged = resources.files("pettenlogic") / "specs"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[3] / "specs"
+
+
+class _Ctx:
+    """Collects problems while validating one file."""
+
+    def __init__(self, file: str, problems: list[str]) -> None:
+        self.file = file
+        self.problems = problems
+
+    def error(self, line: int, message: str) -> None:
+        self.problems.append(f"{self.file}:{line}: {message}")
+
+    def where(self, line: int) -> Waar:
+        return Waar(self.file, line)
+
+
+class _Missing(Exception):
+    pass
+
+
+def _get(
+    ctx: _Ctx,
+    obj: Located,
+    key: str,
+    kind: type | tuple[type, ...],
+    what: str,
+    required: bool = True,
+    default: Any = None,
+) -> Any:
+    if key not in obj:
+        if required:
+            ctx.error(obj.line, f"{what}: missing required key '{key}'")
+            raise _Missing
+        return default
+    value = obj[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        ctx.error(obj.line_of(key), f"{what}: key '{key}' must be {names}, got {value!r}")
+        raise _Missing
+    return value
+
+
+def _enum(ctx: _Ctx, enum: type[E], value: Any, line: int, what: str) -> E:
+    allowed = [m.value for m in enum]
+    if value not in allowed:
+        ctx.error(
+            line,
+            f"{what}: unknown value {value!r}{suggest(value, allowed)}; "
+            f"allowed: {', '.join(allowed)}",
+        )
+        raise _Missing
+    return enum(value)
+
+
+def _keys(ctx: _Ctx, obj: Any, allowed: set[str], what: str, line: int = 0) -> Located:
+    if not isinstance(obj, Located):
+        ctx.error(line, f"{what}: expected a mapping, got {type(obj).__name__}")
+        raise _Missing
+    for key in obj:
+        if key not in allowed:
+            ctx.error(
+                obj.line_of(key),
+                f"{what}: unknown key '{key}'{suggest(key, sorted(allowed))}; "
+                f"allowed: {', '.join(sorted(allowed))}",
+            )
+    return obj
+
+
+def _tekst(ctx: _Ctx, obj: Located, key: str, what: str) -> Tekst:
+    raw = _get(ctx, obj, key, dict, what)
+    _keys(ctx, raw, {"nl", "en"}, f"{what}.{key}", obj.line_of(key))
+    nl = _get(ctx, raw, "nl", str, f"{what}.{key}")
+    en = _get(ctx, raw, "en", str, f"{what}.{key}")
+    return Tekst(" ".join(nl.split()), " ".join(en.split()))
+
+
+BW_ARTIKEL = re.compile(r"^[17]:\d+[a-z]?$")
+
+
+def _bron(ctx: _Ctx, raw: Any, line: int, what: str, secties: dict[str, Sectie]) -> Bron:
+    obj = _keys(ctx, raw, {"regeling", "artikel", "lid", "titel"}, what, line)
+    regeling = _enum(ctx, Regeling, obj.get("regeling"), obj.line_of("regeling"), what)
+    artikel = str(_get(ctx, obj, "artikel", (str, int, float), what))
+    lid = obj.get("lid")
+    lid = None if lid is None else str(lid)
+    titel = obj.get("titel")
+    pagina = None
+    if regeling is Regeling.HANDREIKING:
+        if artikel not in secties:
+            ctx.error(
+                obj.line_of("artikel"),
+                f"{what}: unknown handreiking section '{artikel}'{suggest(artikel, list(secties))}",
+            )
+            raise _Missing
+        pagina = secties[artikel].pagina
+        titel = titel or secties[artikel].titel
+    elif regeling is Regeling.BW and not BW_ARTIKEL.match(artikel):
+        ctx.error(
+            obj.line_of("artikel"),
+            f"{what}: BW articles are written like '1:240' or '7:457', got {artikel!r}",
+        )
+        raise _Missing
+    return Bron(regeling, artikel, lid, pagina, titel)
+
+
+def _bronnen(
+    ctx: _Ctx,
+    obj: Located,
+    what: str,
+    secties: dict[str, Sectie],
+    sectie: str,
+    need_law: bool = False,
+) -> tuple[Bron, ...]:
+    raw = _get(ctx, obj, "bronnen", list, what, required=need_law, default=[])
+    out: list[Bron] = []
+    for item in raw:
+        try:
+            out.append(
+                _bron(ctx, item, getattr(item, "line", obj.line_of("bronnen")), what, secties)
+            )
+        except _Missing:
+            pass
+    if need_law and not any(b.regeling is not Regeling.HANDREIKING for b in out):
+        ctx.error(obj.line_of("bronnen"), f"{what}: cites no law article (every rule needs one)")
+    handreiking = (
+        Bron(Regeling.HANDREIKING, sectie, None, secties[sectie].pagina, secties[sectie].titel)
+        if sectie in secties
+        else None
+    )
+    if handreiking and handreiking not in out:
+        out.append(handreiking)
+    return tuple(out)
+
+
+class _Loader:
+    def __init__(self, root: Path, rules_dir: Path) -> None:
+        self.root = root
+        self.rules_dir = rules_dir
+        self.problems: list[str] = []
+        self.secties: dict[str, Sectie] = {}
+        self.plichten: dict[str, CodeTekst] = {}
+        self.voorwaarden: dict[str, CodeTekst] = {}
+        self.sets: dict[str, tuple[str, frozenset[str]]] = {}
+        self.def_names: set[str] = set()
+        self.raw_files: list[tuple[Path, str, Any]] = []
+        self.hash = hashlib.sha256()
+
+    def shown(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root.parent))
+        except ValueError:
+            return str(path)
+
+    def read(self, path: Path) -> Any:
+        shown = self.shown(path)
+        try:
+            data = load_yaml(path, shown)
+        except YamlError as exc:
+            self.problems.append(str(exc))
+            return None
+        self.hash.update(shown.split("/", 1)[-1].encode() + b"\0" + path.read_bytes() + b"\0")
+        return data
+
+    # -- support files -------------------------------------------------------
+    def load_secties(self, path: Path) -> None:
+        data = self.read(path)
+        if data is None:
+            return
+        ctx = _Ctx(self.shown(path), self.problems)
+        try:
+            top = _keys(ctx, data, {"secties"}, "handreiking", 1)
+            for item in _get(ctx, top, "secties", list, "handreiking"):
+                try:
+                    obj = _keys(ctx, item, {"id", "titel", "pagina", "hoofdstuk"}, "sectie")
+                    sid = _get(ctx, obj, "id", str, "sectie")
+                    if sid in self.secties:
+                        ctx.error(obj.line, f"duplicate section id '{sid}'")
+                    self.secties[sid] = Sectie(
+                        sid,
+                        _get(ctx, obj, "titel", str, "sectie"),
+                        _get(ctx, obj, "pagina", int, "sectie"),
+                        _get(ctx, obj, "hoofdstuk", int, "sectie"),
+                    )
+                except _Missing:
+                    pass
+        except _Missing:
+            pass
+
+    def load_codes(self, path: Path) -> None:
+        data = self.read(path)
+        if data is None:
+            return
+        ctx = _Ctx(self.shown(path), self.problems)
+        for key, enum, target in (
+            ("plichten", Plicht, self.plichten),
+            ("voorwaarden", Voorwaarde, self.voorwaarden),
+        ):
+            try:
+                top = _keys(ctx, data, {"plichten", "voorwaarden"}, "codes", 1)
+                table = _get(ctx, top, key, dict, "codes")
+                for code in table:
+                    try:
+                        _enum(ctx, enum, code, table.line_of(code), f"codes.{key}")
+                        tekst = _keys(
+                            ctx, table[code], {"nl", "en"}, f"{key}.{code}", table.line_of(code)
+                        )
+                        target[code] = CodeTekst(
+                            code,
+                            Tekst(
+                                _get(ctx, tekst, "nl", str, code), _get(ctx, tekst, "en", str, code)
+                            ),
+                        )
+                    except _Missing:
+                        pass
+                for member in enum:
+                    if member.value not in table:
+                        ctx.error(table.line, f"codes.{key}: no text for code '{member.value}'")
+            except _Missing:
+                pass
+
+    # -- theme files ---------------------------------------------------------
+    TOP_KEYS = {"thema", "verzamelingen", "definities", "regels", "aanvullingen", "toekenningen"}
+
+    def collect_names(self) -> None:
+        """First pass: value sets and definition names, so files may refer to each other."""
+        for path, shown, data in self.raw_files:
+            ctx = _Ctx(shown, self.problems)
+            try:
+                top = _keys(ctx, data, self.TOP_KEYS, shown, 1)
+            except _Missing:
+                continue
+            for name, spec in (top.get("verzamelingen") or {}).items():
+                self.load_set(ctx, top["verzamelingen"], name, spec)
+            for item in top.get("definities") or []:
+                if isinstance(item, Located) and isinstance(item.get("naam"), str):
+                    name = item["naam"]
+                    if name in self.def_names or name in self.sets:
+                        ctx.error(item.line, f"duplicate definition name '{name}'")
+                    self.def_names.add(name)
+
+    def load_set(self, ctx: _Ctx, table: Located, name: str, spec: Any) -> None:
+        what = f"verzameling '{name}'"
+        line = table.line_of(name)
+        try:
+            obj = _keys(ctx, spec, {"soort", "waarden", "uitleg"}, what, line)
+            soort = _get(ctx, obj, "soort", str, what)
+            if soort not in SET_KINDS:
+                ctx.error(
+                    obj.line_of("soort"),
+                    f"{what}: unknown soort {soort!r}; allowed: {', '.join(SET_KINDS)}",
+                )
+                return
+            enum = SET_KINDS[soort]
+            values = _get(ctx, obj, "waarden", list, what)
+            checked = frozenset(
+                _enum(ctx, enum, v, obj.line_of("waarden"), what).value for v in values
+            )
+            if name in self.sets:
+                ctx.error(line, f"duplicate value set '{name}'")
+            if name in flow_fields():
+                ctx.error(line, f"value set '{name}' clashes with a field name")
+            self.sets[name] = (soort, checked)
+        except _Missing:
+            pass
+
+    def scope(self) -> Scope:
+        return Scope(frozenset(self.def_names), self.sets)
+
+    def condition(
+        self, ctx: _Ctx, obj: Located, key: str, what: str, required: bool = True
+    ) -> Expr:
+        text = _get(ctx, obj, key, str, what, required=required)
+        if text is None:
+            return TRUE
+        try:
+            return parse_condition(text, self.scope())
+        except ExprError as exc:
+            col = f" (column {exc.column + 1})" if exc.column is not None else ""
+            ctx.error(obj.line_of(key), f"{what}: condition '{key}'{col}: {exc}")
+            raise _Missing from None
+
+    def sectie(self, ctx: _Ctx, obj: Located, what: str) -> str:
+        sid = _get(ctx, obj, "sectie", str, what)
+        if sid not in self.secties:
+            ctx.error(
+                obj.line_of("sectie"),
+                f"{what}: unknown handreiking section '{sid}'{suggest(sid, list(self.secties))}",
+            )
+            raise _Missing
+        return sid
+
+    def gevolgen(
+        self, ctx: _Ctx, obj: Located, key: str, enum: type[Enum], what: str
+    ) -> tuple[Gevolg, ...]:
+        raw = _get(ctx, obj, key, list, what, required=False, default=[])
+        out: list[Gevolg] = []
+        for item in raw:
+            try:
+                if isinstance(item, str):
+                    out.append(Gevolg(_enum(ctx, enum, item, obj.line_of(key), what).value))
+                    continue
+                sub = _keys(ctx, item, {"code", "als"}, f"{what}.{key}", obj.line_of(key))
+                code = _enum(ctx, enum, sub.get("code"), sub.line_of("code"), what).value
+                out.append(Gevolg(code, self.condition(ctx, sub, "als", what, required=False)))
+            except _Missing:
+                pass
+        return tuple(out)
+
+    def load_definitie(self, ctx: _Ctx, item: Any) -> Definitie | None:
+        try:
+            obj = _keys(ctx, item, {"naam", "als", "uitleg", "bronnen", "sectie"}, "definitie")
+            name = _get(ctx, obj, "naam", str, "definitie")
+            what = f"definitie '{name}'"
+            sectie = self.sectie(ctx, obj, what)
+            return Definitie(
+                name,
+                self.condition(ctx, obj, "als", what),
+                _tekst(ctx, obj, "uitleg", what),
+                _bronnen(ctx, obj, what, self.secties, sectie),
+                sectie,
+                ctx.where(obj.line),
+            )
+        except _Missing:
+            return None
+
+    RULE_KEYS = {
+        "id",
+        "titel",
+        "laag",
+        "effect",
+        "als",
+        "uitleg",
+        "bronnen",
+        "sectie",
+        "uitzondering_op",
+        "noodzaak",
+        "plichten",
+        "voorwaarden",
+        "grenzen",
+        "dekt_bijzondere_gegevens",
+    }
+
+    def load_regel(self, ctx: _Ctx, item: Any) -> Regel | None:
+        try:
+            obj = _keys(ctx, item, self.RULE_KEYS, "regel")
+            rid = _get(ctx, obj, "id", str, "regel")
+            what = f"regel '{rid}'"
+            if not ID_PATTERN.match(rid):
+                ctx.error(
+                    obj.line_of("id"), f"{what}: id must be lower case letters, digits and . : _ -"
+                )
+            sectie = self.sectie(ctx, obj, what)
+            exc = _get(ctx, obj, "uitzondering_op", list, what, required=False, default=[])
+            grenzen = []
+            for g in _get(ctx, obj, "grenzen", list, what, required=False, default=[]):
+                sub = _keys(ctx, g, {"als", "uitleg"}, f"{what}.grenzen", obj.line_of("grenzen"))
+                grenzen.append(
+                    Grens(self.condition(ctx, sub, "als", what), _tekst(ctx, sub, "uitleg", what))
+                )
+            return Regel(
+                id=rid,
+                titel=_tekst(ctx, obj, "titel", what),
+                laag=_enum(ctx, Laag, obj.get("laag"), obj.line_of("laag"), what),
+                effect=_enum(ctx, Effect, obj.get("effect"), obj.line_of("effect"), what),
+                als=self.condition(ctx, obj, "als", what),
+                uitleg=_tekst(ctx, obj, "uitleg", what),
+                bronnen=_bronnen(ctx, obj, what, self.secties, sectie, need_law=True),
+                sectie=sectie,
+                uitzondering_op=tuple(str(x) for x in exc),
+                noodzaak=_get(ctx, obj, "noodzaak", bool, what, required=False, default=False),
+                plichten=self.gevolgen(ctx, obj, "plichten", Plicht, what),
+                voorwaarden=self.gevolgen(ctx, obj, "voorwaarden", Voorwaarde, what),
+                grenzen=tuple(grenzen),
+                dekt_bijzondere_gegevens=_get(
+                    ctx, obj, "dekt_bijzondere_gegevens", bool, what, required=False, default=False
+                ),
+                waar=ctx.where(obj.line),
+            )
+        except _Missing:
+            return None
+
+    def load_aanvulling(self, ctx: _Ctx, item: Any) -> Aanvulling | None:
+        keys = {
+            "id",
+            "bij",
+            "als",
+            "plichten",
+            "voorwaarden",
+            "behalve_bij_dekking",
+            "uitleg",
+            "bronnen",
+            "sectie",
+        }
+        try:
+            obj = _keys(ctx, item, keys, "aanvulling")
+            aid = _get(ctx, obj, "id", str, "aanvulling")
+            what = f"aanvulling '{aid}'"
+            bij = frozenset(
+                _enum(ctx, Oordeel, v, obj.line_of("bij"), what)
+                for v in _get(ctx, obj, "bij", list, what)
+            )
+            sectie = self.sectie(ctx, obj, what)
+            return Aanvulling(
+                aid,
+                bij,
+                self.condition(ctx, obj, "als", what),
+                self.gevolgen(ctx, obj, "plichten", Plicht, what),
+                self.gevolgen(ctx, obj, "voorwaarden", Voorwaarde, what),
+                _get(ctx, obj, "behalve_bij_dekking", bool, what, required=False, default=False),
+                _tekst(ctx, obj, "uitleg", what),
+                _bronnen(ctx, obj, what, self.secties, sectie),
+                sectie,
+                ctx.where(obj.line),
+            )
+        except _Missing:
+            return None
+
+    def load_toekenning(self, ctx: _Ctx, item: Any) -> Toekenning | None:
+        keys = {"id", "kenmerk", "waarde", "als", "uitleg", "bronnen", "sectie"}
+        enums: dict[str, type[Enum]] = {
+            "verwerkingsverantwoordelijke": Verwerkingsverantwoordelijke,
+            "grondslag": Grondslag,
+        }
+        try:
+            obj = _keys(ctx, item, keys, "toekenning")
+            tid = _get(ctx, obj, "id", str, "toekenning")
+            what = f"toekenning '{tid}'"
+            kenmerk = _get(ctx, obj, "kenmerk", str, what)
+            if kenmerk not in enums:
+                ctx.error(
+                    obj.line_of("kenmerk"),
+                    f"{what}: unknown kenmerk {kenmerk!r}; allowed: {', '.join(enums)}",
+                )
+                raise _Missing
+            waarde = _enum(ctx, enums[kenmerk], obj.get("waarde"), obj.line_of("waarde"), what)
+            sectie = self.sectie(ctx, obj, what)
+            return Toekenning(
+                tid,
+                kenmerk,
+                waarde,  # type: ignore[arg-type]
+                self.condition(ctx, obj, "als", what),
+                _tekst(ctx, obj, "uitleg", what),
+                _bronnen(ctx, obj, what, self.secties, sectie),
+                sectie,
+                ctx.where(obj.line),
+            )
+        except _Missing:
+            return None
+
+    def load_themes(
+        self,
+    ) -> tuple[list[Regel], list[Definitie], list[Aanvulling], list[Toekenning]]:
+        regels: list[Regel] = []
+        defs: list[Definitie] = []
+        aanv: list[Aanvulling] = []
+        toek: list[Toekenning] = []
+        sections: list[tuple[str, list[Any], Callable[[_Ctx, Any], Any]]] = [
+            ("definities", defs, self.load_definitie),
+            ("regels", regels, self.load_regel),
+            ("aanvullingen", aanv, self.load_aanvulling),
+            ("toekenningen", toek, self.load_toekenning),
+        ]
+        for _path, shown, data in self.raw_files:
+            ctx = _Ctx(shown, self.problems)
+            if not isinstance(data, Located):
+                continue
+            for key, target, load in sections:
+                items = data.get(key) or []
+                if not isinstance(items, list):
+                    ctx.error(data.line_of(key), f"'{key}' must be a list")
+                    continue
+                for item in items:
+                    made = load(ctx, item)
+                    if made is not None:
+                        target.append(made)
+        return regels, defs, aanv, toek
+
+    # -- cross-file checks ---------------------------------------------------
+    def check_graph(
+        self,
+        regels: list[Regel],
+        defs: list[Definitie],
+        aanv: list[Aanvulling],
+        toek: list[Toekenning],
+    ) -> None:
+        seen: dict[str, str] = {}
+        for thing in (*regels, *aanv, *toek):
+            if thing.id in seen:
+                self.problems.append(
+                    f"{thing.waar}: duplicate id '{thing.id}' (first at {seen[thing.id]})"
+                )
+            seen[thing.id] = str(thing.waar)
+        ids = {r.id for r in regels}
+        for r in regels:
+            for target in r.uitzondering_op:
+                if target not in ids:
+                    self.problems.append(
+                        f"{r.waar}: regel '{r.id}': uitzondering_op names unknown rule "
+                        f"'{target}'{suggest(target, sorted(ids))}"
+                    )
+                elif target == r.id:
+                    self.problems.append(f"{r.waar}: regel '{r.id}' is an exception to itself")
+        self._cycles(
+            {r.id: set(r.uitzondering_op) & ids for r in regels},
+            {r.id: r.waar for r in regels},
+            "exception",
+        )
+        self._cycles(
+            {d.naam: references(d.als) for d in defs}, {d.naam: d.waar for d in defs}, "definition"
+        )
+        for name in REQUIRED_DEFINITIONS:
+            if name not in {d.naam for d in defs}:
+                self.problems.append(
+                    f"{self.shown(self.rules_dir)}: required definition '{name}' is missing"
+                )
+
+    def _cycles(self, graph: dict[str, set[str]], where: dict[str, Waar], what: str) -> None:
+        state: dict[str, int] = {}
+
+        def visit(node: str, trail: list[str]) -> None:
+            state[node] = 1
+            for nxt in sorted(graph.get(node, ())):
+                if state.get(nxt) == 1:
+                    cycle = [*trail[trail.index(nxt) :], nxt] if nxt in trail else [node, nxt]
+                    self.problems.append(
+                        f"{where[node]}: cyclic {what} references: " + " -> ".join(cycle)
+                    )
+                elif nxt not in state:
+                    visit(nxt, [*trail, nxt])
+            state[node] = 2
+
+        for node in sorted(graph):
+            if node not in state:
+                visit(node, [node])
+
+    def run(self) -> Specs:
+        self.load_secties(self.root / "handreiking.yaml")
+        self.load_codes(self.root / "codes.yaml")
+        files = sorted(self.rules_dir.glob("*.yaml"))
+        if not files:
+            self.problems.append(f"{self.shown(self.rules_dir)}: no rule files (*.yaml)")
+        for path in files:
+            data = self.read(path)
+            if data is not None:
+                self.raw_files.append((path, self.shown(path), data))
+        self.collect_names()
+        regels, defs, aanv, toek = self.load_themes()
+        self.check_graph(regels, defs, aanv, toek)
+        if self.problems:
+            raise SpecError(self.problems)
+        return Specs(
+            tuple(regels),
+            tuple(defs),
+            tuple(aanv),
+            tuple(toek),
+            dict(self.sets),
+            self.plichten,
+            self.voorwaarden,
+            self.secties,
+            "sha256:" + self.hash.hexdigest(),
+        )
+
+
+def resolve_dirs(path: Path | str | None) -> tuple[Path, Path]:
+    """(spec root, rules folder) for a spec folder, a rules folder, or the bundled specs."""
+    if path is None:
+        root = bundled_specs()
+        return root, root / "rules"
+    p = Path(path)
+    if not p.is_dir():
+        raise SpecError([f"{p}: not a directory"])
+    if (p / "rules").is_dir():
+        return p, p / "rules"
+    root = p.parent if (p.parent / "handreiking.yaml").is_file() else bundled_specs()
+    return root, p
+
+
+def load_specs(path: Path | str | None = None) -> Specs:
+    """Load and validate a spec folder (default: the bundled one)."""
+    root, rules_dir = resolve_dirs(path)
+    return _Loader(root, rules_dir).run()
