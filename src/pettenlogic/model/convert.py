@@ -60,38 +60,48 @@ def _path(err: ValidationError) -> str:
     return ".".join(str(p) for p in err.absolute_path)
 
 
-def _describe(err: ValidationError) -> Problem:
+def _describe(err: ValidationError) -> list[Problem]:
     path = _path(err)
     value = json.dumps(err.instance, ensure_ascii=False)
     kind = err.validator
     if kind == "additionalProperties":
         allowed = sorted(err.schema.get("properties", {}))
-        extra = sorted(set(err.instance) - set(allowed))
-        key = extra[0] if extra else "?"
-        where = f"{path}.{key}" if path else key
-        return Problem(
-            where,
-            f"unknown key '{key}'{suggest(key, allowed)}; allowed keys: {', '.join(allowed)}",
-        )
+        extra = sorted(set(err.instance) - set(allowed)) or ["?"]
+        return [
+            Problem(
+                f"{path}.{key}" if path else key,
+                f"unknown key '{key}'{suggest(key, allowed)}; allowed keys: {', '.join(allowed)}",
+            )
+            for key in extra
+        ]
     if kind == "enum":
         allowed = [v for v in err.validator_value if v is not None]
         shown = ", ".join(str(v) for v in allowed)
-        return Problem(
-            path, f"unknown value {value}{suggest(err.instance, allowed)}; allowed: {shown}"
-        )
+        return [
+            Problem(
+                path, f"unknown value {value}{suggest(err.instance, allowed)}; allowed: {shown}"
+            )
+        ]
     if kind == "type":
         expected = err.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
-        return Problem(path, f"wrong type: got {value}, expected {expected}")
+        if err.instance is None:
+            message = f"null is not allowed here; expected {expected}"
+        else:
+            message = f"wrong type: got {value}, expected {expected}"
+        values = [v for v in err.schema.get("enum", []) if v is not None]
+        if values:
+            message += f"; allowed: {', '.join(values)}"
+        return [Problem(path, message)]
     if kind == "required":
         missing = err.message.split("'")[1] if "'" in err.message else "?"
         where = f"{path}.{missing}" if path else missing
-        return Problem(where, "required field is missing")
+        return [Problem(where, "required field is missing")]
     if kind == "not" and err.schema.get("x-bericht"):
-        return Problem(path, f"value {value} not allowed here: {WET_MESSAGE}")
+        return [Problem(path, f"value {value} not allowed here: {WET_MESSAGE}")]
     if kind in ("minimum", "maximum"):
-        return Problem(path, f"value {value} out of range: {err.message}")
-    return Problem(path, err.message)
+        return [Problem(path, f"value {value} out of range: {err.message}")]
+    return [Problem(path, err.message)]
 
 
 def _leaf_of(err: ValidationError) -> ValidationError:
@@ -106,7 +116,23 @@ def check_flow_json(data: Any) -> list[Problem]:
     if not isinstance(data, dict):
         return [Problem("", f"a flow must be a JSON object, got {json.dumps(data)[:60]}")]
     errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path)))
-    return [_describe(_leaf_of(e)) for e in errors]
+    leaves = [_leaf_of(e) for e in errors]
+    # one message per field: a wrong type already names the allowed values, so the
+    # enum (and the 'wet' placement) complaint about the same field would only repeat it
+    mistyped = {_path(e) for e in leaves if e.validator in ("type", "enum")}
+    problems: list[Problem] = []
+    for err in leaves:
+        path = _path(err)
+        if err.validator == "enum" and any(
+            e.validator == "type" and _path(e) == path for e in leaves
+        ):
+            continue
+        if err.validator == "not" and (
+            path in mistyped or f"{path.rpartition('.')[0]}.taak" in mistyped
+        ):
+            continue  # 'wet' placement follows from a taak or wet that is itself wrong
+        problems.extend(_describe(err))
+    return problems
 
 
 def _structure(cls: type, data: dict[str, Any]) -> Any:
@@ -123,6 +149,8 @@ def _structure(cls: type, data: dict[str, Any]) -> Any:
             kwargs[field.name] = _structure(tp, raw)
         elif isinstance(tp, type) and issubclass(tp, Enum):
             kwargs[field.name] = tp(raw)
+        elif tp is int:
+            kwargs[field.name] = int(raw)  # JSON Schema counts 15.0 as an integer
         else:
             kwargs[field.name] = raw
     return cls(**kwargs)

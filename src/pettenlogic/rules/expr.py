@@ -108,6 +108,11 @@ _LITERAL_NAMES = {
 }
 
 
+#: deepest nesting of and/or/not a condition may have (keeps every interpreter's
+#: recursion bounded; real conditions are a handful of levels deep)
+MAX_DEPTH = 64
+
+
 class ExprError(ValueError):
     """A condition that does not parse or does not type-check."""
 
@@ -146,10 +151,14 @@ class _Parser:
 
     def field(self, node: ast.expr) -> FieldSpec:
         path = _dotted(node)
-        if path is None or path not in self.fields:
-            shown = path or ast.unparse(node)
-            hint = suggest(shown, list(self.fields))
-            raise self.fail(node, f"unknown field '{shown}'{hint}")
+        if path is None:
+            raise self.fail(
+                node,
+                f"construct not allowed in a condition: '{ast.unparse(node)}' "
+                "(a comparison needs a field path on the left)",
+            )
+        if path not in self.fields:
+            raise self.fail(node, f"unknown field '{path}'{suggest(path, list(self.fields))}")
         return self.fields[path]
 
     def literal(self, node: ast.expr) -> Any:
@@ -185,14 +194,18 @@ class _Parser:
             raise self.fail(node, f"field '{spec.path}' is an integer, got {value!r}")
         return value
 
-    def parse(self, node: ast.expr) -> Expr:
+    def parse(self, node: ast.expr, depth: int = 0) -> Expr:
+        if depth > MAX_DEPTH:
+            raise self.fail(node, f"condition nested too deeply (more than {MAX_DEPTH} levels)")
         if isinstance(node, ast.BoolOp):
-            items = tuple(self.parse(v) for v in node.values)
+            items = tuple(self.parse(v, depth + 1) for v in node.values)
             return And(items) if isinstance(node.op, ast.And) else Or(items)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-            return Not(self.parse(node.operand))
+            return Not(self.parse(node.operand, depth + 1))
         if isinstance(node, ast.Compare):
             return self.compare(node)
+        if isinstance(node, ast.Constant) and isinstance(node.value, bool):
+            return Const(node.value)
         if isinstance(node, ast.Name) and node.id in ("True", "False", "true", "false"):
             return Const(bool(_LITERAL_NAMES[node.id]))
         if isinstance(node, ast.Name) and node.id in self.scope.definitions:
@@ -269,7 +282,10 @@ def parse_condition(text: str, scope: Scope) -> Expr:
     try:
         tree = ast.parse(" ".join(text.split()), mode="eval")
     except SyntaxError as exc:
-        raise ExprError(f"syntax error: {exc.msg}", exc.offset) from None
+        column = exc.offset - 1 if exc.offset else None  # SyntaxError counts from 1
+        raise ExprError(f"syntax error: {exc.msg}", column) from None
+    except (RecursionError, MemoryError):
+        raise ExprError(f"condition nested too deeply (more than {MAX_DEPTH} levels)") from None
     return _Parser(scope).parse(tree.body)
 
 

@@ -102,6 +102,10 @@ class _Missing(Exception):
     pass
 
 
+def _kind_name(value: Any) -> str:
+    return "nothing" if value is None else type(value).__name__
+
+
 def _get(
     ctx: _Ctx,
     obj: Located,
@@ -164,7 +168,16 @@ BW_ARTIKEL = re.compile(r"^[17]:\d+[a-z]?$")
 def _bron(ctx: _Ctx, raw: Any, line: int, what: str, secties: dict[str, Sectie]) -> Bron:
     obj = _keys(ctx, raw, {"regeling", "artikel", "lid", "titel"}, what, line)
     regeling = _enum(ctx, Regeling, obj.get("regeling"), obj.line_of("regeling"), what)
-    artikel = str(_get(ctx, obj, "artikel", (str, int, float), what))
+    artikel_raw = _get(ctx, obj, "artikel", (str, int, float), what)
+    if isinstance(artikel_raw, float):
+        # YAML reads 5.10 as the number 5.1: the article would silently change
+        ctx.error(
+            obj.line_of("artikel"),
+            f"{what}: write article numbers as quoted strings (artikel: \"{artikel_raw}\" "
+            "was read as a number, which drops trailing zeros)",
+        )
+        raise _Missing
+    artikel = str(artikel_raw)
     lid = obj.get("lid")
     lid = None if lid is None else str(lid)
     titel = obj.get("titel")
@@ -313,9 +326,14 @@ class _Loader:
                 top = _keys(ctx, data, self.TOP_KEYS, shown, 1)
             except _Missing:
                 continue
-            for name, spec in (top.get("verzamelingen") or {}).items():
-                self.load_set(ctx, top["verzamelingen"], name, spec)
-            for item in top.get("definities") or []:
+            sets = top.get("verzamelingen")
+            if sets is not None and not isinstance(sets, Located):
+                ctx.error(top.line_of("verzamelingen"), "'verzamelingen' must be a mapping")
+                sets = None
+            for name, spec in (sets or {}).items():
+                self.load_set(ctx, sets, name, spec)
+            defs = top.get("definities") or []
+            for item in defs if isinstance(defs, list) else []:
                 if isinstance(item, Located) and isinstance(item.get("naam"), str):
                     name = item["naam"]
                     if name in self.def_names or name in self.sets:
@@ -554,6 +572,12 @@ class _Loader:
                     ctx.error(data.line_of(key), f"'{key}' must be a list")
                     continue
                 for item in items:
+                    if not isinstance(item, Located):
+                        ctx.error(
+                            data.line_of(key),
+                            f"'{key}': every entry must be a mapping, got {_kind_name(item)}",
+                        )
+                        continue
                     made = load(ctx, item)
                     if made is not None:
                         target.append(made)
