@@ -140,6 +140,11 @@ def _enum(ctx: _Ctx, enum: type[E], value: Any, line: int, what: str) -> E:
     return enum(value)
 
 
+def _enum_key(ctx: _Ctx, enum: type[E], obj: Located, key: str, what: str) -> E:
+    """A required key whose value must be one of ``enum``'s values."""
+    return _enum(ctx, enum, _get(ctx, obj, key, str, what), obj.line_of(key), what)
+
+
 def _keys(ctx: _Ctx, obj: Any, allowed: set[str], what: str, line: int = 0) -> Located:
     if not isinstance(obj, Located):
         ctx.error(line, f"{what}: expected a mapping, got {type(obj).__name__}")
@@ -167,13 +172,13 @@ BW_ARTIKEL = re.compile(r"^[17]:\d+[a-z]?$")
 
 def _bron(ctx: _Ctx, raw: Any, line: int, what: str, secties: dict[str, Sectie]) -> Bron:
     obj = _keys(ctx, raw, {"regeling", "artikel", "lid", "titel"}, what, line)
-    regeling = _enum(ctx, Regeling, obj.get("regeling"), obj.line_of("regeling"), what)
+    regeling = _enum_key(ctx, Regeling, obj, "regeling", what)
     artikel_raw = _get(ctx, obj, "artikel", (str, int, float), what)
     if isinstance(artikel_raw, float):
         # YAML reads 5.10 as the number 5.1: the article would silently change
         ctx.error(
             obj.line_of("artikel"),
-            f"{what}: write article numbers as quoted strings (artikel: \"{artikel_raw}\" "
+            f'{what}: write article numbers as quoted strings (artikel: "{artikel_raw}" '
             "was read as a number, which drops trailing zeros)",
         )
         raise _Missing
@@ -210,14 +215,16 @@ def _bronnen(
 ) -> tuple[Bron, ...]:
     raw = _get(ctx, obj, "bronnen", list, what, required=need_law, default=[])
     out: list[Bron] = []
+    broken = False
     for item in raw:
         try:
             out.append(
                 _bron(ctx, item, getattr(item, "line", obj.line_of("bronnen")), what, secties)
             )
         except _Missing:
-            pass
-    if need_law and not any(b.regeling is not Regeling.HANDREIKING for b in out):
+            broken = True
+    # (a citation that failed to load has been reported already; do not pile on)
+    if need_law and not broken and not any(b.regeling is not Regeling.HANDREIKING for b in out):
         ctx.error(obj.line_of("bronnen"), f"{what}: cites no law article (every rule needs one)")
     handreiking = (
         Bron(Regeling.HANDREIKING, sectie, None, secties[sectie].pagina, secties[sectie].titel)
@@ -402,7 +409,7 @@ class _Loader:
                     out.append(Gevolg(_enum(ctx, enum, item, obj.line_of(key), what).value))
                     continue
                 sub = _keys(ctx, item, {"code", "als"}, f"{what}.{key}", obj.line_of(key))
-                code = _enum(ctx, enum, sub.get("code"), sub.line_of("code"), what).value
+                code = _enum_key(ctx, enum, sub, "code", what).value
                 out.append(Gevolg(code, self.condition(ctx, sub, "als", what, required=False)))
             except _Missing:
                 pass
@@ -462,8 +469,8 @@ class _Loader:
             return Regel(
                 id=rid,
                 titel=_tekst(ctx, obj, "titel", what),
-                laag=_enum(ctx, Laag, obj.get("laag"), obj.line_of("laag"), what),
-                effect=_enum(ctx, Effect, obj.get("effect"), obj.line_of("effect"), what),
+                laag=_enum_key(ctx, Laag, obj, "laag", what),
+                effect=_enum_key(ctx, Effect, obj, "effect", what),
                 als=self.condition(ctx, obj, "als", what),
                 uitleg=_tekst(ctx, obj, "uitleg", what),
                 bronnen=_bronnen(ctx, obj, what, self.secties, sectie, need_law=True),
@@ -534,7 +541,7 @@ class _Loader:
                     f"{what}: unknown kenmerk {kenmerk!r}; allowed: {', '.join(enums)}",
                 )
                 raise _Missing
-            waarde = _enum(ctx, enums[kenmerk], obj.get("waarde"), obj.line_of("waarde"), what)
+            waarde = _enum_key(ctx, enums[kenmerk], obj, "waarde", what)
             sectie = self.sectie(ctx, obj, what)
             return Toekenning(
                 tid,
