@@ -1,0 +1,54 @@
+"""Shared fixtures: the bundled rulebook, the DESIGN §4 example, a spec copy."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pettenlogic import Rulebook, load_rulebook
+from pettenlogic.rules.loader import bundled_specs
+
+#: The example flow of DESIGN §4, verbatim.
+DESIGN_EXAMPLE: dict[str, Any] = {
+    "gegevens": {"categorie": "advies_voorziening", "betrokkene": {"leeftijd": 15}},
+    "van": {"taak": "jeugdhulp"},
+    "naar": {"taak": "toeleiding", "wet": "jeugdwet"},
+    "professional": {
+        "registratie": "skj",
+        "beroepscode": True,
+        "werkgever": "wijkteamorganisatie",
+        "meldingsbevoegd": False,
+    },
+    "omstandigheden": {"toestemming": "niet_gevraagd", "noodzakelijk": True},
+}
+
+
+@pytest.fixture(scope="session")
+def rulebook() -> Rulebook:
+    return load_rulebook()
+
+
+@pytest.fixture
+def design_example() -> dict[str, Any]:
+    return copy.deepcopy(DESIGN_EXAMPLE)
+
+
+@pytest.fixture
+def example_file(tmp_path: Path) -> Path:
+    """The DESIGN §4 example written to a JSON file."""
+    path = tmp_path / "flow.json"
+    path.write_text(json.dumps(DESIGN_EXAMPLE), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def spec_copy(tmp_path: Path) -> Path:
+    """A private copy of the bundled spec folder, free to edit."""
+    target = tmp_path / "specs"
+    shutil.copytree(bundled_specs(), target)
+    return target

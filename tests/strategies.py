@@ -1,0 +1,82 @@
+"""Hypothesis strategies for well-formed flows, built from the single flow definition.
+
+``flow_dicts()`` gives DESIGN §4 JSON objects (optional keys sometimes left out,
+sometimes given explicitly, ``wet`` only on tasks that allow it); ``flows()`` gives
+the corresponding :class:`pettenlogic.Flow` objects. Import them from tests as
+``from strategies import flow_dicts, flows``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from pettenlogic import Flow, flow_from_json
+from pettenlogic.model.fields import LEEFTIJD_MAX, LEEFTIJD_MIN, FieldSpec, flow_fields
+from pettenlogic.model.vocabulary import TAKEN_MET_WET
+
+WET_TASKS = frozenset(t.value for t in TAKEN_MET_WET)
+
+
+def values(spec: FieldSpec) -> st.SearchStrategy[Any]:
+    """Every value the schema allows for one leaf field."""
+    if spec.kind == "enum":
+        base: st.SearchStrategy[Any] = st.sampled_from(spec.values)
+    elif spec.kind in ("bool", "tribool"):
+        base = st.booleans()
+    else:
+        base = st.integers(LEEFTIJD_MIN, LEEFTIJD_MAX)
+    return st.one_of(base, st.none()) if spec.optional or spec.kind == "tribool" else base
+
+
+def _containers(paths: list[str]) -> list[str]:
+    """Dotted paths of the nested objects, parents before children."""
+    seen: list[str] = []
+    for path in paths:
+        parts = path.split(".")[:-1]
+        for i in range(1, len(parts) + 1):
+            prefix = ".".join(parts[:i])
+            if prefix not in seen:
+                seen.append(prefix)
+    return seen
+
+
+def _put(out: dict[str, Any], path: str, value: Any) -> None:
+    *parents, leaf = path.split(".")
+    node = out
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[leaf] = value
+
+
+@st.composite
+def flow_dicts(draw: st.DrawFn) -> dict[str, Any]:
+    """A well-formed flow as JSON (a dict)."""
+    fields = flow_fields()
+    out: dict[str, Any] = {}
+    for path, spec in fields.items():
+        if path.endswith(".wet"):
+            continue  # after its taak, below
+        if spec.required or draw(st.booleans()):
+            _put(out, path, draw(values(spec)))
+    for side in ("van", "naar"):
+        spec = fields[f"{side}.wet"]
+        if out[side]["taak"] in WET_TASKS:
+            if draw(st.booleans()):
+                out[side]["wet"] = draw(values(spec))
+        elif draw(st.integers(0, 3)) == 0:
+            out[side]["wet"] = None  # explicit null is allowed on every task
+    for container in _containers(list(fields)):
+        parent, _, name = container.rpartition(".")
+        node = out
+        for part in parent.split(".") if parent else []:
+            node = node.setdefault(part, {})
+        if name not in node and draw(st.integers(0, 3)) == 0:
+            node[name] = {}  # an empty object means "all defaults"
+    return out
+
+
+def flows() -> st.SearchStrategy[Flow]:
+    """A well-formed :class:`Flow`."""
+    return flow_dicts().map(flow_from_json)
