@@ -60,13 +60,18 @@ def _path(err: ValidationError) -> str:
     return ".".join(str(p) for p in err.absolute_path)
 
 
+def _show(value: Any) -> str:
+    """A value as JSON for a message (Python callers may pass values JSON cannot hold)."""
+    return json.dumps(value, ensure_ascii=False, default=repr)
+
+
 def _describe(err: ValidationError) -> list[Problem]:
     path = _path(err)
-    value = json.dumps(err.instance, ensure_ascii=False)
+    value = _show(err.instance)
     kind = err.validator
     if kind == "additionalProperties":
         allowed = sorted(err.schema.get("properties", {}))
-        extra = sorted(set(err.instance) - set(allowed)) or ["?"]
+        extra = sorted(set(err.instance) - set(allowed), key=str) or ["?"]
         return [
             Problem(
                 f"{path}.{key}" if path else key,
@@ -114,7 +119,7 @@ def _leaf_of(err: ValidationError) -> ValidationError:
 def check_flow_json(data: Any) -> list[Problem]:
     """All problems with a flow JSON value (empty if well-formed)."""
     if not isinstance(data, dict):
-        return [Problem("", f"a flow must be a JSON object, got {json.dumps(data)[:60]}")]
+        return [Problem("", f"a flow must be a JSON object, got {_show(data)[:60]}")]
     errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path)))
     leaves = [_leaf_of(e) for e in errors]
     # one message per field: a wrong type already names the allowed values, so the
