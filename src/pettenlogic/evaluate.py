@@ -204,7 +204,7 @@ class Evaluator:
                 effective.add(r.id)
             else:
                 defeated.append((r.id, beaten))
-        eff_rules = [self.by_id[i] for i in effective]
+        eff_rules = [r for r in self.rules if r.id in effective]
         active: set[str] = set()
         overridden: list[tuple[str, str]] = []
         for r in eff_rules:
@@ -316,9 +316,12 @@ class Evaluator:
         )
 
     def decide(self, flow: Flow, lang: str = "nl") -> Decision:
+        return self.decision(self.trace(flow), lang)
+
+    def decision(self, t: Trace, lang: str = "nl") -> Decision:
+        """Present a trace as a :class:`Decision` (shared by both engines)."""
         from .explain import explain
 
-        t = self.trace(flow)
         bronnen: list[Bron] = []
         for r in t.deciding:
             bronnen.extend(b for b in r.bronnen if b not in bronnen)

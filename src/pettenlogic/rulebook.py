@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .decision import Decision
 from .evaluate import Evaluator, Trace
@@ -13,7 +14,11 @@ from .model.flow import Flow
 from .rules.loader import load_specs
 from .rules.spec import Specs
 
+if TYPE_CHECKING:
+    from .solver.engine import Z3Engine
+
 LANGS = ("nl", "en")
+ENGINES = ("evaluator", "z3")
 
 
 class Rulebook:
@@ -35,11 +40,29 @@ class Rulebook:
             return flow
         return flow_from_json(flow)
 
-    def decide(self, flow: Flow | Mapping[str, Any], lang: str = "nl") -> Decision:
-        """Decide one flow; raises :class:`~pettenlogic.InvalidInput` on malformed input."""
+    def decide(
+        self, flow: Flow | Mapping[str, Any], lang: str = "nl", engine: str = "evaluator"
+    ) -> Decision:
+        """Decide one flow; raises :class:`~pettenlogic.InvalidInput` on malformed input.
+
+        ``engine="z3"`` evaluates the compiled Z3 formulas instead of the Python
+        evaluator; both give the same decision (a differential test checks it).
+        """
         if lang not in LANGS:
             raise ValueError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
-        return self.evaluator.decide(self.as_flow(flow), lang)
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+        parsed = self.as_flow(flow)
+        if engine == "z3":
+            return self.z3.decide(parsed, lang)
+        return self.evaluator.decide(parsed, lang)
+
+    @cached_property
+    def z3(self) -> Z3Engine:
+        """The rulebook compiled to Z3 (built on first use)."""
+        from .solver.engine import Z3Engine
+
+        return Z3Engine(self.specs)
 
     def trace(self, flow: Flow | Mapping[str, Any]) -> Trace:
         """The evaluator's full reasoning for one flow (for tests and tools)."""

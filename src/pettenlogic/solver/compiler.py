@@ -1,0 +1,264 @@
+"""The second interpreter: the same rule objects compiled to Z3 terms.
+
+:class:`Compiled` mirrors :mod:`pettenlogic.evaluate` step by step (applies →
+effective → overridden → active → verdict → deciding → duties/conditions →
+aanvullingen → toekenningen), but as formulas over :class:`FlowVars`, so that a
+solver can reason about *every* well-formed flow at once.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+
+import z3
+
+from ..model.vocabulary import Effect, Oordeel, Verwerkingsverantwoordelijke, Voorwaarde
+from ..rules.expr import And, Cmp, Const, Expr, Flag, In, Not, Or, Ref, Same
+from ..rules.spec import Bron, Regel, Specs
+from .sorts import ABSENT, TRIBOOL, FlowVars, enum_sort, oordeel_sort, sort_for
+
+_ORDER: dict[str, Callable[[z3.ArithRef, int], z3.BoolRef]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+VERDICT_EFFECT = {
+    Oordeel.VERBODEN: Effect.VERBOD,
+    Oordeel.VERPLICHT: Effect.PLICHT,
+    Oordeel.TOEGESTAAN: Effect.GROND,
+}
+
+
+def vvo_sort():
+    return enum_sort(
+        "Verwerkingsverantwoordelijke", tuple(v.value for v in Verwerkingsverantwoordelijke)
+    )
+
+
+class ExprCompiler:
+    """Expression AST → Z3 Boolean over one :class:`FlowVars`."""
+
+    def __init__(self, fv: FlowVars, definitions: dict[str, Expr]) -> None:
+        self.fv = fv
+        self.sources = definitions
+        self.defs: dict[str, z3.BoolRef] = {}
+
+    def definition(self, name: str) -> z3.BoolRef:
+        if name not in self.defs:
+            self.defs[name] = self.compile(self.sources[name])
+        return self.defs[name]
+
+    def equals(self, path: str, value: object) -> z3.BoolRef:
+        spec = self.fv.fields[path]
+        var = self.fv[path]
+        if spec.kind == "int":
+            known = self.fv.known[path]
+            if value is None:
+                return z3.Not(known)
+            return z3.And(known, var == z3.IntVal(value))
+        if spec.kind == "bool":
+            return var == z3.BoolVal(bool(value))
+        es = sort_for(spec)
+        assert es is not None
+        if spec.kind == "tribool":
+            return var == es.const(TRIBOOL[value])  # type: ignore[index]
+        return var == es.const(ABSENT if value is None else str(value))
+
+    def compile(self, e: Expr) -> z3.BoolRef:
+        if isinstance(e, Cmp):
+            if e.op == "==":
+                return self.equals(e.field, e.value)
+            if e.op == "!=":
+                return z3.Not(self.equals(e.field, e.value))
+            known = self.fv.known[e.field]
+            return z3.And(known, _ORDER[e.op](self.fv[e.field], e.value))
+        if isinstance(e, In):
+            member = z3.Or([self.equals(e.field, v) for v in sorted(e.values, key=str)])
+            return z3.Not(member) if e.negated else member
+        if isinstance(e, Same):
+            same = self.fv[e.left] == self.fv[e.right]
+            return z3.Not(same) if e.negated else same
+        if isinstance(e, Flag):
+            return self.fv[e.field]
+        if isinstance(e, Const):
+            return z3.BoolVal(e.value)
+        if isinstance(e, Not):
+            return z3.Not(self.compile(e.operand))
+        if isinstance(e, And):
+            return z3.And([self.compile(o) for o in e.operands])
+        if isinstance(e, Or):
+            return z3.Or([self.compile(o) for o in e.operands])
+        assert isinstance(e, Ref)
+        return self.definition(e.name)
+
+
+class Compiled:
+    """Every part of a decision as a Z3 term over one flow's variables."""
+
+    def __init__(self, specs: Specs, fv: FlowVars) -> None:
+        self.specs = specs
+        self.fv = fv
+        ec = ExprCompiler(fv, {d.naam: d.als for d in specs.definities})
+        self.ec = ec
+        rules = specs.regels
+        self.rules = rules
+        nood = fv["omstandigheden.noodzakelijk"]
+        tri = sort_for(fv.fields["omstandigheden.noodzakelijk"])
+        assert tri is not None
+        self.nood_nee = nood == tri.const("nee")
+        self.nood_onbekend = nood == tri.const("onbekend")
+
+        # 1. applies
+        self.condition = {r.id: ec.compile(r.als) for r in rules}
+        self.applies = {
+            r.id: z3.And(self.condition[r.id], z3.Not(self.nood_nee))
+            if r.noodzaak
+            else self.condition[r.id]
+            for r in rules
+        }
+        # 2. effective (exceptions of the same or a higher layer), in dependency order
+        self.exceptors: dict[str, list[Regel]] = {r.id: [] for r in rules}
+        for r in rules:
+            for target in r.uitzondering_op:
+                self.exceptors[target].append(r)
+        self.effective: dict[str, z3.BoolRef] = {}
+        for r in self._dependency_order():
+            beaters = [self.effective[x.id] for x in self.exceptors[r.id] if x.rang >= r.rang]
+            self.effective[r.id] = z3.And(self.applies[r.id], z3.Not(z3.Or(beaters)))
+        # 3. overridden by an opposite rule of a strictly higher layer; 4. active
+        self.active = {}
+        for r in rules:
+            over = [
+                self.effective[s.id]
+                for s in rules
+                if s.rang > r.rang and s.permissief != r.permissief
+            ]
+            self.active[r.id] = z3.And(self.effective[r.id], z3.Not(z3.Or(over)))
+        # 5. verdict
+        any_of = {
+            eff: z3.Or([self.active[r.id] for r in rules if r.effect is eff]) for eff in Effect
+        }
+        os_ = oordeel_sort()
+        self.oordeel_sort = os_
+        self.verdict = z3.If(
+            any_of[Effect.VERBOD],
+            os_.const("verboden"),
+            z3.If(
+                any_of[Effect.PLICHT],
+                os_.const("verplicht"),
+                z3.If(any_of[Effect.GROND], os_.const("toegestaan"), os_.const("niet_toegestaan")),
+            ),
+        )
+        self.is_verdict = {o: self.verdict == os_.const(o.value) for o in Oordeel}
+        # 6. deciding rules
+        self.deciding = {}
+        for r in rules:
+            verdicts = [o for o, eff in VERDICT_EFFECT.items() if eff is r.effect]
+            self.deciding[r.id] = z3.And(self.active[r.id], self.is_verdict[verdicts[0]])
+        # 7. duties and open conditions, in the evaluator's order
+        self.gevolgen: list[tuple[str, str, str, z3.BoolRef]] = []  # (kind, code, source, term)
+        for r in rules:
+            for g in r.plichten:
+                self.gevolgen.append(
+                    ("plicht", g.code, r.id, z3.And(self.deciding[r.id], ec.compile(g.als)))
+                )
+            for g in r.voorwaarden:
+                self.gevolgen.append(
+                    ("voorwaarde", g.code, r.id, z3.And(self.deciding[r.id], ec.compile(g.als)))
+                )
+            if r.noodzaak:
+                self.gevolgen.append(
+                    (
+                        "voorwaarde",
+                        Voorwaarde.NOODZAKELIJKHEID.value,
+                        r.id,
+                        z3.And(self.deciding[r.id], self.nood_onbekend),
+                    )
+                )
+        covered = z3.Or([self.deciding[r.id] for r in rules if r.dekt_bijzondere_gegevens])
+        self.aanvulling_used: dict[str, z3.BoolRef] = {}
+        for a in specs.aanvullingen:
+            used = z3.And(z3.Or([self.is_verdict[o] for o in a.bij]), ec.compile(a.als))
+            if a.behalve_bij_dekking:
+                used = z3.And(used, z3.Not(covered))
+            self.aanvulling_used[a.id] = used
+            for g in a.plichten:
+                self.gevolgen.append(("plicht", g.code, a.id, z3.And(used, ec.compile(g.als))))
+            for g in a.voorwaarden:
+                self.gevolgen.append(("voorwaarde", g.code, a.id, z3.And(used, ec.compile(g.als))))
+        # 8. toekenningen
+        permits = z3.Or(self.is_verdict[Oordeel.TOEGESTAAN], self.is_verdict[Oordeel.VERPLICHT])
+        self.toekenning_match = {t.id: ec.compile(t.als) for t in specs.toekenningen}
+        self.grondslag_used = {
+            t.id: z3.And(permits, self.toekenning_match[t.id])
+            for t in specs.toekenningen
+            if t.kenmerk == "grondslag"
+        }
+        vs = vvo_sort()
+        self.vvo_sort = vs
+        vvo: z3.ExprRef = vs.const(Verwerkingsverantwoordelijke.ONBEPAALD.value)
+        self.vvo_chosen: dict[str, z3.BoolRef] = {}
+        earlier: list[z3.BoolRef] = []
+        for t in specs.toekenningen:
+            if t.kenmerk == "verwerkingsverantwoordelijke":
+                self.vvo_chosen[t.id] = z3.And(self.toekenning_match[t.id], z3.Not(z3.Or(earlier)))
+                earlier.append(self.toekenning_match[t.id])
+        for t in reversed(specs.toekenningen):
+            if t.kenmerk == "verwerkingsverantwoordelijke":
+                vvo = z3.If(self.toekenning_match[t.id], vs.const(t.waarde.value), vvo)
+        self.vvo = vvo
+        # definitions and limits (for explanations)
+        self.definitions = {d.naam: ec.definition(d.naam) for d in specs.definities}
+        self.grens = {(r.id, i): ec.compile(g.als) for r in rules for i, g in enumerate(r.grenzen)}
+
+    def _dependency_order(self) -> list[Regel]:
+        done: set[str] = set()
+        out: list[Regel] = []
+
+        def visit(r: Regel) -> None:
+            if r.id in done:
+                return
+            done.add(r.id)
+            for x in self.exceptors[r.id]:
+                visit(x)
+            out.append(r)
+
+        for r in self.rules:
+            visit(r)
+        return out
+
+    # -- decision atoms used by properties ------------------------------------
+    def has_plicht(self, code: str) -> z3.BoolRef:
+        return z3.Or([t for kind, c, _src, t in self.gevolgen if kind == "plicht" and c == code])
+
+    def has_voorwaarde(self, code: str) -> z3.BoolRef:
+        return z3.Or(
+            [t for kind, c, _src, t in self.gevolgen if kind == "voorwaarde" and c == code]
+        )
+
+    def has_grondslag(self, value: str) -> z3.BoolRef:
+        return z3.Or(
+            [
+                term
+                for tid, term in self.grondslag_used.items()
+                if self._toekenning(tid).waarde.value == value
+            ]
+        )
+
+    def _toekenning(self, tid: str):
+        return next(t for t in self.specs.toekenningen if t.id == tid)
+
+    def cites(self, match: Callable[[Bron], bool]) -> z3.BoolRef:
+        """The decision's citations include a source matching ``match``."""
+        terms = [self.deciding[r.id] for r in self.rules if any(match(b) for b in r.bronnen)]
+        terms += [
+            self.aanvulling_used[a.id]
+            for a in self.specs.aanvullingen
+            if any(match(b) for b in a.bronnen)
+        ]
+        for t in self.specs.toekenningen:
+            if any(match(b) for b in t.bronnen):
+                terms.append(self.grondslag_used.get(t.id) or self.vvo_chosen[t.id])
+        return z3.Or(terms)

@@ -1,0 +1,160 @@
+"""The vocabulary as Z3 sorts and a flow as Z3 variables.
+
+Every enum of the flow becomes a Z3 enumeration sort (an optional enum gets an
+extra ``__geen__`` value for "absent"), booleans stay booleans, the tri-state
+``noodzakelijk`` is a three-valued sort, and ``leeftijd`` is a bounded integer
+with a separate "known" flag. Well-formedness (which ``wet`` goes with which
+task, the age bounds) is stated once here, from the same vocabulary constants
+the JSON Schema uses.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from functools import cache
+from typing import Any
+
+import attrs
+import z3
+
+from ..model.fields import LEEFTIJD_MAX, LEEFTIJD_MIN, FieldSpec, flow_fields
+from ..model.flow import Flow
+from ..model.vocabulary import TAKEN_MET_WET, Oordeel, Taak
+
+ABSENT = "__geen__"
+TRIBOOL = {True: "ja", False: "nee", None: "onbekend"}
+TRIBOOL_BACK = {v: k for k, v in TRIBOOL.items()}
+
+
+@attrs.frozen
+class EnumSort:
+    """A Z3 enumeration sort with its values by name."""
+
+    sort: z3.SortRef
+    values: dict[str, z3.ExprRef]
+
+    def const(self, name: str) -> z3.ExprRef:
+        return self.values[name]
+
+    def name_of(self, value: z3.ExprRef) -> str:
+        for name, v in self.values.items():
+            if z3.eq(v, value):
+                return name
+        raise KeyError(str(value))
+
+
+@cache
+def enum_sort(name: str, values: tuple[str, ...]) -> EnumSort:
+    """One Z3 sort per (name, values); cached because Z3 names are global."""
+    sort, consts = z3.EnumSort(name, list(values))
+    return EnumSort(sort, dict(zip(values, consts, strict=True)))
+
+
+def sort_for(spec: FieldSpec) -> EnumSort | None:
+    """The enumeration sort of a field (None for booleans and integers)."""
+    if spec.kind == "tribool":
+        return enum_sort("Tribool", tuple(TRIBOOL.values()))
+    if spec.kind != "enum":
+        return None
+    assert spec.enum is not None
+    values = spec.values + ((ABSENT,) if spec.optional else ())
+    suffix = "Opt" if spec.optional else ""
+    return enum_sort(spec.enum.__name__ + suffix, values)
+
+
+def oordeel_sort() -> EnumSort:
+    return enum_sort("Oordeel", tuple(o.value for o in Oordeel))
+
+
+class FlowVars:
+    """Z3 variables for one flow; ``prefix`` keeps two flows apart (2-safety)."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
+        self.fields = flow_fields()
+        self.vars: dict[str, z3.ExprRef] = {}
+        self.known: dict[str, z3.BoolRef] = {}
+        for path, spec in self.fields.items():
+            name = prefix + path
+            es = sort_for(spec)
+            if es is not None:
+                self.vars[path] = z3.Const(name, es.sort)
+            elif spec.kind == "bool":
+                self.vars[path] = z3.Bool(name)
+            else:
+                self.vars[path] = z3.Int(name)
+                self.known[path] = z3.Bool(name + "?")
+
+    def __getitem__(self, path: str) -> z3.ExprRef:
+        return self.vars[path]
+
+    def well_formed(self) -> list[z3.BoolRef]:
+        """Constraints every well-formed flow satisfies (DESIGN §4)."""
+        out: list[z3.BoolRef] = []
+        taak_sort = sort_for(self.fields["van.taak"])
+        assert taak_sort is not None
+        for side in ("van", "naar"):
+            wet_spec = self.fields[f"{side}.wet"]
+            wet_sort = sort_for(wet_spec)
+            assert wet_sort is not None
+            allowed = z3.Or(
+                [
+                    self[f"{side}.taak"] == taak_sort.const(t.value)
+                    for t in Taak
+                    if t in TAKEN_MET_WET
+                ]
+            )
+            out.append(z3.Implies(z3.Not(allowed), self[f"{side}.wet"] == wet_sort.const(ABSENT)))
+        for path, known in self.known.items():
+            v = self[path]
+            out.append(z3.If(known, z3.And(v >= LEEFTIJD_MIN, v <= LEEFTIJD_MAX), v == 0))
+        return out
+
+    def assignment(self, flow: Flow) -> list[tuple[z3.ExprRef, z3.ExprRef]]:
+        """(variable, value) pairs that pin these variables to a concrete flow."""
+        pairs: list[tuple[z3.ExprRef, z3.ExprRef]] = []
+        for path, spec in self.fields.items():
+            value: Any = flow
+            for part in path.split("."):
+                value = getattr(value, part)
+            if isinstance(value, Enum):
+                value = value.value
+            es = sort_for(spec)
+            if spec.kind == "tribool":
+                assert es is not None
+                pairs.append((self[path], es.const(TRIBOOL[value])))
+            elif es is not None:
+                pairs.append((self[path], es.const(ABSENT if value is None else value)))
+            elif spec.kind == "bool":
+                pairs.append((self[path], z3.BoolVal(bool(value))))
+            else:
+                pairs.append((self.known[path], z3.BoolVal(value is not None)))
+                pairs.append((self[path], z3.IntVal(0 if value is None else value)))
+        return pairs
+
+    def flow_json(self, model: z3.ModelRef) -> dict[str, Any]:
+        """Read a concrete DESIGN §4 flow (all fields) back from a Z3 model."""
+        out: dict[str, Any] = {}
+        for path, spec in self.fields.items():
+            raw = model.eval(self[path], model_completion=True)
+            es = sort_for(spec)
+            value: Any
+            if spec.kind == "tribool":
+                assert es is not None
+                value = TRIBOOL_BACK[es.name_of(raw)]
+            elif es is not None:
+                name = es.name_of(raw)
+                value = None if name == ABSENT else name
+            elif spec.kind == "bool":
+                value = z3.is_true(raw)
+            else:
+                known = z3.is_true(model.eval(self.known[path], model_completion=True))
+                value = raw.as_long() if known else None
+            if value is None and spec.kind != "tribool":
+                continue
+            node = out
+            parts = path.split(".")
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+            node[parts[-1]] = value
+        return out
