@@ -1,0 +1,47 @@
+"""Sphinx configuration for the pettenlogic documentation.
+
+The pages in ``generated/`` (rule catalogue, vocabulary reference, traceability
+table) are rendered from the repository's ``specs/`` and ``tests/scenarios/`` by
+:mod:`pettenlogic.render` every time Sphinx loads this file. They are git-ignored.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pettenlogic import __version__
+from pettenlogic.render import write_docs
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+write_docs(
+    out_dir=HERE / "generated",
+    specs_dir=REPO / "specs",
+    scenarios_dir=REPO / "tests" / "scenarios",
+)
+
+project = "pettenlogic"
+author = "pettenlogic developers"
+copyright = "pettenlogic developers"  # noqa: A001
+version = release = __version__
+
+extensions = [
+    "myst_parser",
+    "sphinx.ext.autodoc",
+]
+source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
+root_doc = "index"
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+
+myst_heading_anchors = 3
+myst_enable_extensions = ["colon_fence", "deflist"]
+
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_default_options = {"members": True}
+
+html_theme = "alabaster"
+html_title = f"pettenlogic {release}"
+html_static_path: list[str] = []
+language = "en"
