@@ -140,6 +140,12 @@ def _enum(ctx: _Ctx, enum: type[E], value: Any, line: int, what: str) -> E:
     return enum(value)
 
 
+def _label(kind: str, item: Any, key: str = "id") -> str:
+    """``regel 'x'`` when the item names itself, else just the kind (for early messages)."""
+    name = item.get(key) if isinstance(item, dict) else None
+    return f"{kind} '{name}'" if isinstance(name, str) else kind
+
+
 def _enum_key(ctx: _Ctx, enum: type[E], obj: Located, key: str, what: str) -> E:
     """A required key whose value must be one of ``enum``'s values."""
     return _enum(ctx, enum, _get(ctx, obj, key, str, what), obj.line_of(key), what)
@@ -330,7 +336,7 @@ class _Loader:
         for path, shown, data in self.raw_files:
             ctx = _Ctx(shown, self.problems)
             try:
-                top = _keys(ctx, data, self.TOP_KEYS, shown, 1)
+                top = _keys(ctx, data, self.TOP_KEYS, "theme file", 1)
             except _Missing:
                 continue
             sets = top.get("verzamelingen")
@@ -417,7 +423,8 @@ class _Loader:
 
     def load_definitie(self, ctx: _Ctx, item: Any) -> Definitie | None:
         try:
-            obj = _keys(ctx, item, {"naam", "als", "uitleg", "bronnen", "sectie"}, "definitie")
+            keys = {"naam", "als", "uitleg", "bronnen", "sectie"}
+            obj = _keys(ctx, item, keys, _label("definitie", item, "naam"))
             name = _get(ctx, obj, "naam", str, "definitie")
             what = f"definitie '{name}'"
             sectie = self.sectie(ctx, obj, what)
@@ -451,7 +458,7 @@ class _Loader:
 
     def load_regel(self, ctx: _Ctx, item: Any) -> Regel | None:
         try:
-            obj = _keys(ctx, item, self.RULE_KEYS, "regel")
+            obj = _keys(ctx, item, self.RULE_KEYS, _label("regel", item))
             rid = _get(ctx, obj, "id", str, "regel")
             what = f"regel '{rid}'"
             if not ID_PATTERN.match(rid):
@@ -501,7 +508,7 @@ class _Loader:
             "sectie",
         }
         try:
-            obj = _keys(ctx, item, keys, "aanvulling")
+            obj = _keys(ctx, item, keys, _label("aanvulling", item))
             aid = _get(ctx, obj, "id", str, "aanvulling")
             what = f"aanvulling '{aid}'"
             bij = frozenset(
@@ -531,7 +538,7 @@ class _Loader:
             "grondslag": Grondslag,
         }
         try:
-            obj = _keys(ctx, item, keys, "toekenning")
+            obj = _keys(ctx, item, keys, _label("toekenning", item))
             tid = _get(ctx, obj, "id", str, "toekenning")
             what = f"toekenning '{tid}'"
             kenmerk = _get(ctx, obj, "kenmerk", str, what)
@@ -616,7 +623,7 @@ class _Loader:
                 elif target == r.id:
                     self.problems.append(f"{r.waar}: regel '{r.id}' is an exception to itself")
         self._cycles(
-            {r.id: set(r.uitzondering_op) & ids for r in regels},
+            {r.id: (set(r.uitzondering_op) & ids) - {r.id} for r in regels},
             {r.id: r.waar for r in regels},
             "exception",
         )
