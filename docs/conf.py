@@ -23,7 +23,7 @@ write_docs(
 
 project = "pettenlogic"
 author = "pettenlogic developers"
-copyright = "pettenlogic developers"  # noqa: A001
+copyright = "pettenlogic developers"
 version = release = __version__
 
 extensions = [
@@ -43,5 +43,5 @@ autodoc_default_options = {"members": True}
 
 html_theme = "alabaster"
 html_title = f"pettenlogic {release}"
-html_static_path: list[str] = []
+html_static_path = ["_static"]
 language = "en"
