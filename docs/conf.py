@@ -9,17 +9,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pettenlogic import __version__
+from sphinx.errors import ConfigError
+
+from pettenlogic import SpecError, __version__
 from pettenlogic.render import write_docs
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
-write_docs(
-    out_dir=HERE / "generated",
-    specs_dir=REPO / "specs",
-    scenarios_dir=REPO / "tests" / "scenarios",
-)
+try:
+    write_docs(
+        out_dir=HERE / "generated",
+        specs_dir=REPO / "specs",
+        scenarios_dir=REPO / "tests" / "scenarios",
+    )
+except SpecError as exc:
+    raise ConfigError(
+        "the rule files do not load, so the generated pages cannot be written:\n  "
+        + "\n  ".join(exc.problems)
+    ) from None
 
 project = "pettenlogic"
 author = "pettenlogic developers"
