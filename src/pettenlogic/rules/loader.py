@@ -19,7 +19,7 @@ from collections.abc import Callable
 from enum import Enum
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from ..model.convert import suggest
 from ..model.fields import flow_fields
@@ -151,9 +151,11 @@ def _enum_key(ctx: _Ctx, enum: type[E], obj: Located, key: str, what: str) -> E:
     return _enum(ctx, enum, _get(ctx, obj, key, str, what), obj.line_of(key), what)
 
 
-def _keys(ctx: _Ctx, obj: Any, allowed: set[str], what: str, line: int = 0) -> Located:
+def _keys(
+    ctx: _Ctx, obj: Any, allowed: set[str] | frozenset[str], what: str, line: int = 0
+) -> Located:
     if not isinstance(obj, Located):
-        ctx.error(line, f"{what}: expected a mapping, got {type(obj).__name__}")
+        ctx.error(line, f"{what}: expected a mapping, got {_kind_name(obj)}")
         raise _Missing
     for key in obj:
         if key not in allowed:
@@ -329,22 +331,24 @@ class _Loader:
                 pass
 
     # -- theme files ---------------------------------------------------------
-    TOP_KEYS = {"thema", "verzamelingen", "definities", "regels", "aanvullingen", "toekenningen"}
+    TOP_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {"thema", "verzamelingen", "definities", "regels", "aanvullingen", "toekenningen"}
+    )
 
     def collect_names(self) -> None:
         """First pass: value sets and definition names, so files may refer to each other."""
-        for path, shown, data in self.raw_files:
+        for _path, shown, data in self.raw_files:
             ctx = _Ctx(shown, self.problems)
             try:
                 top = _keys(ctx, data, self.TOP_KEYS, "theme file", 1)
             except _Missing:
                 continue
             sets = top.get("verzamelingen")
-            if sets is not None and not isinstance(sets, Located):
+            if isinstance(sets, Located):
+                for name, spec in sets.items():
+                    self.load_set(ctx, sets, name, spec)
+            elif sets is not None:
                 ctx.error(top.line_of("verzamelingen"), "'verzamelingen' must be a mapping")
-                sets = None
-            for name, spec in (sets or {}).items():
-                self.load_set(ctx, sets, name, spec)
             defs = top.get("definities") or []
             for item in defs if isinstance(defs, list) else []:
                 if isinstance(item, Located) and isinstance(item.get("naam"), str):
@@ -439,22 +443,24 @@ class _Loader:
         except _Missing:
             return None
 
-    RULE_KEYS = {
-        "id",
-        "titel",
-        "laag",
-        "effect",
-        "als",
-        "uitleg",
-        "bronnen",
-        "sectie",
-        "uitzondering_op",
-        "noodzaak",
-        "plichten",
-        "voorwaarden",
-        "grenzen",
-        "dekt_bijzondere_gegevens",
-    }
+    RULE_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "id",
+            "titel",
+            "laag",
+            "effect",
+            "als",
+            "uitleg",
+            "bronnen",
+            "sectie",
+            "uitzondering_op",
+            "noodzaak",
+            "plichten",
+            "voorwaarden",
+            "grenzen",
+            "dekt_bijzondere_gegevens",
+        }
+    )
 
     def load_regel(self, ctx: _Ctx, item: Any) -> Regel | None:
         try:
