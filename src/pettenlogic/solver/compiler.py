@@ -260,5 +260,6 @@ class Compiled:
         ]
         for t in self.specs.toekenningen:
             if any(match(b) for b in t.bronnen):
-                terms.append(self.grondslag_used.get(t.id) or self.vvo_chosen[t.id])
+                used = self.grondslag_used[t.id] if t.id in self.grondslag_used else None
+                terms.append(used if used is not None else self.vvo_chosen[t.id])
         return z3.Or(terms)
