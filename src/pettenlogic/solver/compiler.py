@@ -260,6 +260,8 @@ class Compiled:
         ]
         for t in self.specs.toekenningen:
             if any(match(b) for b in t.bronnen):
-                used = self.grondslag_used[t.id] if t.id in self.grondslag_used else None
-                terms.append(used if used is not None else self.vvo_chosen[t.id])
+                if t.kenmerk == "grondslag":
+                    terms.append(self.grondslag_used[t.id])
+                else:
+                    terms.append(self.vvo_chosen[t.id])
         return z3.Or(terms)
