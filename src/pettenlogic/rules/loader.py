@@ -21,6 +21,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+import attrs
+
 from ..model.convert import suggest
 from ..model.fields import flow_fields
 from ..model.vocabulary import (
@@ -661,18 +663,46 @@ class _Loader:
             if node not in state:
                 visit(node, [node])
 
-    def run(self) -> Specs:
+    def run(
+        self,
+        extra: tuple[Path, ...] = (),
+        local_only: tuple[Path, ...] = (),
+        weglaten: frozenset[str] = frozenset(),
+    ) -> Specs:
         self.load_secties(self.root / "handreiking.yaml")
         self.load_codes(self.root / "codes.yaml")
         files = sorted(self.rules_dir.glob("*.yaml"))
         if not files:
             self.problems.append(f"{self.shown(self.rules_dir)}: no rule files (*.yaml)")
-        for path in files:
+        for path in [*files, *extra, *local_only]:
             data = self.read(path)
             if data is not None:
                 self.raw_files.append((path, self.shown(path), data))
         self.collect_names()
         regels, defs, aanv, toek = self.load_themes()
+        local_files = {self.shown(p) for p in local_only}
+        for r in regels:
+            if r.waar.file in local_files and r.laag is not Laag.LOKAAL:
+                self.problems.append(
+                    f"{r.waar}: regel '{r.id}': a gemeente file may only hold "
+                    f"rules with laag: lokaal, got {r.laag.value!r}"
+                )
+        if weglaten:
+            known = {r.id for r in regels} | {a.id for a in aanv} | {t.id for t in toek}
+            for gone in sorted(weglaten - known):
+                self.problems.append(
+                    f"whatif.yaml: weglaten names unknown rule {gone!r}"
+                    f"{suggest(gone, sorted(known))}"
+                )
+            regels = [
+                attrs.evolve(
+                    r, uitzondering_op=tuple(x for x in r.uitzondering_op if x not in weglaten)
+                )
+                for r in regels
+                if r.id not in weglaten
+            ]
+            aanv = [a for a in aanv if a.id not in weglaten]
+            toek = [t for t in toek if t.id not in weglaten]
         self.check_graph(regels, defs, aanv, toek)
         if self.problems:
             raise SpecError(self.problems)
@@ -703,7 +733,49 @@ def resolve_dirs(path: Path | str | None) -> tuple[Path, Path]:
     return root, p
 
 
-def load_specs(path: Path | str | None = None) -> Specs:
-    """Load and validate a spec folder (default: the bundled one)."""
+WHATIF_KEYS = {"basis", "weglaten", "toevoegen", "beschrijving"}
+
+
+def _whatif(folder: Path) -> tuple[Path | None, tuple[Path, ...], frozenset[str]]:
+    """Read ``whatif.yaml``: a base spec folder, rules to drop and theme files to add."""
+    shown = f"{folder.name}/whatif.yaml"
+    problems: list[str] = []
+    ctx = _Ctx(shown, problems)
+    try:
+        data = load_yaml(folder / "whatif.yaml", shown)
+        obj = _keys(ctx, data, WHATIF_KEYS, "whatif", 1)
+        basis = _get(ctx, obj, "basis", str, "whatif", required=False)
+        weg = _get(ctx, obj, "weglaten", list, "whatif", required=False, default=[])
+        add = _get(ctx, obj, "toevoegen", list, "whatif", required=False, default=[])
+    except YamlError as exc:
+        raise SpecError([str(exc)]) from None
+    except _Missing:
+        raise SpecError(problems) from None
+    extra = tuple(folder / str(f) for f in add)
+    for f in extra:
+        if not f.is_file():
+            problems.append(f"{shown}: toevoegen names a missing file {f.name!r}")
+    if problems:
+        raise SpecError(problems)
+    base = (folder / basis).resolve() if basis else None
+    return base, extra, frozenset(str(x) for x in weg)
+
+
+def load_specs(path: Path | str | None = None, gemeente: Path | str | None = None) -> Specs:
+    """Load and validate a spec folder (default: the bundled one).
+
+    A folder with a ``whatif.yaml`` is a what-if variant of a base folder: it drops
+    the rules listed under ``weglaten`` and adds the theme files under
+    ``toevoegen``. ``gemeente`` adds a file of the gemeente's own (lokaal) rules.
+    """
+    extra: tuple[Path, ...] = ()
+    weglaten: frozenset[str] = frozenset()
+    if path is not None and (Path(path) / "whatif.yaml").is_file():
+        base, extra, weglaten = _whatif(Path(path))
+        path = base
     root, rules_dir = resolve_dirs(path)
-    return _Loader(root, rules_dir).run()
+    local = (Path(gemeente),) if gemeente is not None else ()
+    for f in local:
+        if not f.is_file():
+            raise SpecError([f"{f}: gemeente file not found"])
+    return _Loader(root, rules_dir).run(extra, local, weglaten)

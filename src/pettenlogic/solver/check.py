@@ -1,0 +1,205 @@
+"""Consistency checks of a rule set, each finding with a witness flow.
+
+* ``conflict`` (fout): a plicht and a verbod of the same layer take effect on one
+  flow — the layer contradicts itself.
+* ``dood`` (fout): a rule (or aanvulling, toekenning) that no well-formed flow can
+  trigger; an unsat core of named assertions says which parts clash.
+* ``overschaduwd`` (waarschuwing): a rule that applies to some flow but never
+  decides one.
+* ``lokaal_opzij`` (fout): a lokaal rule that the law (a higher layer of opposite
+  polarity) sets aside on some flow; ``lokale_grond_zonder_wet`` (fout): a lokaal
+  ground that permits a flow no higher-layer rule permits.
+* ``uitzondering_zonder_effect`` (fout): an exception from a lower layer to a
+  higher one, which the semantics ignores.
+* ``overlap`` (info): a grond and a verbod of one layer meet; the verbod wins by
+  design, listed for review.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import z3
+
+from ..model.convert import flow_from_json, flow_to_json
+from ..rules.expr import And, unparse
+from ..rules.spec import Regel, Specs
+from .compiler import Compiled
+from .sorts import FlowVars
+
+ERNST_ORDER = {"fout": 0, "waarschuwing": 1, "info": 2}
+
+
+@attrs.frozen
+class Finding:
+    soort: str
+    ernst: str  # fout | waarschuwing | info
+    regels: tuple[str, ...]
+    bericht: str
+    getuige: dict[str, Any] | None = None
+    kern: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "soort": self.soort,
+            "ernst": self.ernst,
+            "regels": list(self.regels),
+            "bericht": self.bericht,
+            "getuige": self.getuige,
+            "kern": list(self.kern),
+        }
+
+
+class Checker:
+    def __init__(self, specs: Specs) -> None:
+        self.specs = specs
+        self.fv = FlowVars("")
+        self.c = Compiled(specs, self.fv)
+        self.solver = z3.Solver()
+        self.solver.add(*self.fv.well_formed())
+
+    def witness(self, *conds: z3.BoolRef) -> dict[str, Any] | None:
+        """A well-formed flow satisfying ``conds`` (normalised via the model), or None."""
+        self.solver.push()
+        self.solver.add(*conds)
+        try:
+            if self.solver.check() != z3.sat:
+                return None
+            raw = self.fv.flow_json(self.solver.model())
+            return flow_to_json(flow_from_json(raw))
+        finally:
+            self.solver.pop()
+
+    def core(self, rule: Regel) -> tuple[str, ...]:
+        """Named assertions that cannot hold together (why a rule is dead)."""
+        s = z3.Solver()
+        for i, wf in enumerate(self.fv.well_formed()):
+            s.assert_and_track(wf, f"welgevormd#{i}")
+        parts = rule.als.operands if isinstance(rule.als, And) else (rule.als,)
+        for part in parts:
+            s.assert_and_track(self.c.ec.compile(part), f"{rule.id}: {unparse(part)}")
+        if rule.noodzaak:
+            s.assert_and_track(z3.Not(self.c.nood_nee), f"{rule.id}: noodzakelijk != False")
+        if s.check() != z3.unsat:
+            return ()
+        return tuple(sorted(str(x) for x in s.unsat_core()))
+
+    def run(self) -> list[Finding]:
+        out: list[Finding] = []
+        c, rules = self.c, self.specs.regels
+        by_id = {r.id: r for r in rules}
+        for r in rules:
+            for target in r.uitzondering_op:
+                t = by_id.get(target)
+                if t is not None and r.rang < t.rang:
+                    out.append(
+                        Finding(
+                            "uitzondering_zonder_effect",
+                            "fout",
+                            (r.id, t.id),
+                            f"{r.id} ({r.laag.value}) is declared an exception to {t.id} "
+                            f"({t.laag.value}); a lower layer cannot set aside a higher one",
+                        )
+                    )
+        for r in rules:
+            if self.witness(c.applies[r.id]) is None:
+                out.append(
+                    Finding(
+                        "dood",
+                        "fout",
+                        (r.id,),
+                        f"{r.id} can never apply to a well-formed flow",
+                        kern=self.core(r),
+                    )
+                )
+                continue
+            if self.witness(c.deciding[r.id]) is None:
+                out.append(
+                    Finding(
+                        "overschaduwd",
+                        "waarschuwing",
+                        (r.id,),
+                        f"{r.id} applies to some flows but never decides one",
+                        self.witness(c.applies[r.id]),
+                    )
+                )
+        for a in self.specs.aanvullingen:
+            if self.witness(c.aanvulling_used[a.id]) is None:
+                out.append(Finding("dood", "fout", (a.id,), f"aanvulling {a.id} is never attached"))
+        for t in self.specs.toekenningen:
+            used = c.grondslag_used.get(t.id) if t.kenmerk == "grondslag" else None
+            term = used if used is not None else c.vvo_chosen.get(t.id)
+            if term is not None and self.witness(term) is None:
+                out.append(
+                    Finding("dood", "fout", (t.id,), f"toekenning {t.id} never takes effect")
+                )
+        for i, r in enumerate(rules):
+            for s in rules[i + 1 :]:
+                if r.laag is not s.laag or r.permissief == s.permissief:
+                    continue
+                both = z3.And(c.effective[r.id], c.effective[s.id])
+                effects = {r.effect.value, s.effect.value}
+                flow = self.witness(both)
+                if flow is None:
+                    continue
+                if "plicht" in effects:
+                    out.append(
+                        Finding(
+                            "conflict",
+                            "fout",
+                            (r.id, s.id),
+                            f"{r.id} ({r.effect.value}) and {s.id} "
+                            f"({s.effect.value}) both take effect in layer "
+                            f"{r.laag.value}",
+                            flow,
+                        )
+                    )
+                else:
+                    out.append(
+                        Finding(
+                            "overlap",
+                            "info",
+                            (r.id, s.id),
+                            f"{r.id} and {s.id} meet in layer {r.laag.value}; the verbod wins",
+                            flow,
+                        )
+                    )
+        for r in rules:
+            if r.laag.value != "lokaal":
+                continue
+            for s in rules:
+                if s.rang > r.rang and s.permissief != r.permissief:
+                    flow = self.witness(z3.And(c.effective[r.id], c.effective[s.id]))
+                    if flow is not None:
+                        out.append(
+                            Finding(
+                                "lokaal_opzij",
+                                "fout",
+                                (r.id, s.id),
+                                f"local rule {r.id} is set aside by {s.id} "
+                                f"({s.laag.value}) on this flow",
+                                flow,
+                            )
+                        )
+            if r.permissief:
+                higher_permit = z3.Or(
+                    [c.effective[s.id] for s in rules if s.rang > r.rang and s.permissief]
+                )
+                flow = self.witness(c.active[r.id], z3.Not(higher_permit))
+                if flow is not None:
+                    out.append(
+                        Finding(
+                            "lokale_grond_zonder_wet",
+                            "fout",
+                            (r.id,),
+                            f"local rule {r.id} permits a flow that no rule of "
+                            "the law or guidance permits",
+                            flow,
+                        )
+                    )
+        return sorted(out, key=lambda f: (ERNST_ORDER[f.ernst], f.soort, f.regels))
+
+
+def check(specs: Specs) -> list[Finding]:
+    return Checker(specs).run()
