@@ -1,7 +1,7 @@
 """The ``pettenlogic`` command line (DESIGN §5).
 
 Exit codes: 0 done, 2 invalid input or invalid specs (message on stderr, nothing
-on stdout). ``prove``, ``check`` and ``diff`` are added with the solver.
+on stdout). ``prove``, ``check`` and ``diff`` live in :mod:`pettenlogic.cli_verify`.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ import click
 import yaml
 
 from . import __version__
+from .cli_verify import register as register_verification
 from .decision import Decision
 from .model.convert import Problem, check_flow_json, flow_from_json, suggest
 from .model.flow import Flow
 from .model.schema import flow_schema
-from .rulebook import LANGS, Rulebook, load_rulebook
+from .rulebook import ENGINES, LANGS, Rulebook, load_rulebook
 from .rules.expr import TRUE, unparse
 from .rules.loader import SpecError, bundled_specs
 from .rules.spec import Aanvulling, Bron, Definitie, Gevolg, Regel, Specs, Toekenning
@@ -178,8 +179,15 @@ def main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the decision JSON (DESIGN §5).")
 @LANG_OPTION
 @RULES_OPTION
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="evaluator",
+    show_default=True,
+    help="Decide with the Python evaluator or by evaluating the compiled Z3 formulas.",
+)
 @click.argument("source", metavar="INPUT")
-def decide(as_json: bool, lang: str, rules: str | None, source: str) -> None:
+def decide(as_json: bool, lang: str, rules: str | None, engine: str, source: str) -> None:
     """Decide the flow(s) in INPUT (a JSON file, or - for stdin).
 
     A JSON object gives one decision, an array gives an array of decisions in
@@ -188,7 +196,7 @@ def decide(as_json: bool, lang: str, rules: str | None, source: str) -> None:
     shown = "<stdin>" if source == "-" else source
     flows, many = flows_from(read_json(source), shown)
     book = _rulebook(rules)
-    decisions = [book.decide(f, lang) for f in flows]
+    decisions = [book.decide(f, lang, engine=engine) for f in flows]
     if as_json:
         out = [d.to_json() for d in decisions]
         click.echo(_dump(out if many else out[0]))
@@ -498,3 +506,6 @@ def demo(lang: str, as_json: bool) -> None:
             )
         )
     click.echo("\n\n".join(blocks))
+
+
+register_verification(main)
