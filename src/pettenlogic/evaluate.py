@@ -42,14 +42,15 @@ VERDICT_EFFECT = {
 }
 
 
+_GETTERS = tuple((path, operator.attrgetter(path)) for path in flow_fields())
+
+
 def flatten(flow: Flow) -> Env:
     """The flow as {dotted path: plain value} (enum values as strings)."""
     env: Env = {}
-    for path in flow_fields():
-        obj: Any = flow
-        for part in path.split("."):
-            obj = getattr(obj, part)
-        env[path] = obj.value if isinstance(obj, Enum) else obj
+    for path, get in _GETTERS:
+        value = get(flow)
+        env[path] = value.value if isinstance(value, Enum) else value
     return env
 
 
@@ -95,10 +96,24 @@ class _Compiler:
             return lambda env, memo: not inner(env, memo)
         if isinstance(e, And):
             parts = tuple(self.compile(o) for o in e.operands)
-            return lambda env, memo: all(p(env, memo) for p in parts)
+
+            def conj(env: Env, memo: dict[str, bool]) -> bool:
+                for p in parts:  # noqa: SIM110 - no generator per call on the hot path
+                    if not p(env, memo):
+                        return False
+                return True
+
+            return conj
         if isinstance(e, Or):
             parts = tuple(self.compile(o) for o in e.operands)
-            return lambda env, memo: any(p(env, memo) for p in parts)
+
+            def disj(env: Env, memo: dict[str, bool]) -> bool:
+                for p in parts:  # noqa: SIM110 - no generator per call on the hot path
+                    if p(env, memo):
+                        return True
+                return False
+
+            return disj
         assert isinstance(e, Ref)
         name = e.name
 
@@ -159,6 +174,9 @@ class Evaluator:
             (r.id, i): comp.compile(g.als) for r in self.rules for i, g in enumerate(r.grenzen)
         }
         self.by_id = {r.id: r for r in self.rules}
+        self._bronnen_van: dict[str, tuple[Bron, ...]] = {r.id: r.bronnen for r in self.rules}
+        self._bronnen_van.update({a.id: a.bronnen for a in specs.aanvullingen})
+        self._toekenning = {t.id: t for t in specs.toekenningen}
 
     def _topological(self) -> list[Regel]:
         """Rules ordered so that every exception comes before the rule it defeats."""
@@ -287,12 +305,7 @@ class Evaluator:
 
     # -- from trace to decision ------------------------------------------------
     def _sources(self, source_id: str) -> tuple[Bron, ...]:
-        if source_id in self.by_id:
-            return self.by_id[source_id].bronnen
-        for a in self.specs.aanvullingen:
-            if a.id == source_id:
-                return a.bronnen
-        return ()
+        return self._bronnen_van.get(source_id, ())
 
     def _gevolgen(
         self,
@@ -301,18 +314,14 @@ class Evaluator:
         lang: str,
         with_sources: bool,
     ) -> tuple[Gevolgtekst, ...]:
-        order: list[str] = []
-        sources: dict[str, list[Bron]] = {}
+        sources: dict[str, dict[Bron, None]] = {}
         for code, source in pairs:
-            if code not in sources:
-                order.append(code)
-                sources[code] = []
+            found = sources.setdefault(code, {})
             if with_sources:
-                for b in self._sources(source):
-                    if b not in sources[code]:
-                        sources[code].append(b)
+                found.update(dict.fromkeys(self._sources(source)))
         return tuple(
-            Gevolgtekst(code, texts[code].tekst.get(lang), tuple(sources[code])) for code in order
+            Gevolgtekst(code, texts[code].tekst.get(lang), tuple(found))
+            for code, found in sources.items()
         )
 
     def decide(self, flow: Flow, lang: str = "nl") -> Decision:
@@ -322,15 +331,15 @@ class Evaluator:
         """Present a trace as a :class:`Decision` (shared by both engines)."""
         from .explain import explain
 
-        bronnen: list[Bron] = []
+        seen: dict[Bron, None] = {}
         for r in t.deciding:
-            bronnen.extend(b for b in r.bronnen if b not in bronnen)
+            seen.update(dict.fromkeys(r.bronnen))
         for aid in t.aanvullingen:
-            bronnen.extend(b for b in self._sources(aid) if b not in bronnen)
-        toek = {x.id: x for x in self.specs.toekenningen}
+            seen.update(dict.fromkeys(self._sources(aid)))
         for _value, tid in (*t.grondslag, t.verwerkingsverantwoordelijke):
             if tid:
-                bronnen.extend(b for b in toek[tid].bronnen if b not in bronnen)
+                seen.update(dict.fromkeys(self._toekenning[tid].bronnen))
+        bronnen = list(seen)
         grondslag: list[str] = []
         for value, _tid in t.grondslag:
             if value not in grondslag:

@@ -54,7 +54,7 @@ def juriconnect(regeling: Regeling, artikel: str, lid: str | None) -> str | None
     return f"https://wetten.overheid.nl/{ref}"
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Bron:
     """A citation: a law article (with lid) or a handreiking section (with page)."""
 
