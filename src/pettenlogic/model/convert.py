@@ -7,13 +7,16 @@ values and a close match ("did you mean"), and then builds the attrs objects.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import json
+from collections.abc import Callable
 from enum import Enum
 from functools import cache
 from typing import Any
 
 import attrs
+import fastjsonschema
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
@@ -41,6 +44,24 @@ class InvalidInput(ValueError):
         self.where = where
         prefix = f"{where}: " if where else ""
         super().__init__(prefix + "; ".join(str(p) for p in problems))
+
+
+@cache
+def _fast_validator() -> Callable[[Any], Any]:
+    """The same schema compiled to Python code by fastjsonschema (draft-07 subset)."""
+    schema = copy.deepcopy(flow_schema())
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    return fastjsonschema.compile(schema, use_default=False)
+
+
+def _accepts_fast(data: Any) -> bool:
+    """Fast path for well-formed input; any rejection is re-examined by jsonschema,
+    which words the messages and has the last word."""
+    try:
+        _fast_validator()(data)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
 
 
 @cache
@@ -120,6 +141,8 @@ def check_flow_json(data: Any) -> list[Problem]:
     """All problems with a flow JSON value (empty if well-formed)."""
     if not isinstance(data, dict):
         return [Problem("", f"a flow must be a JSON object, got {_show(data)[:60]}")]
+    if _accepts_fast(data):
+        return []
     errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path)))
     leaves = [_leaf_of(e) for e in errors]
     # one message per field: a wrong type already names the allowed values, so the
