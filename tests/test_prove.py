@@ -571,6 +571,18 @@ BREAKAGES: list[Breakage] = [
         sub("jw-7.3.11-lid4-ots-desgevraagd", ("    noodzaak: true\n", "")),
         lambda r: r.a.om["noodzakelijk"] is False and r.a.oordeel == "verplicht",
     ),
+    Breakage(
+        "niet-noodzakelijk-heft-geen-verbod-op",
+        "the rol-onbekend verbod made to rest on necessity",
+        sub(ROL, ("    effect: verbod\n", "    effect: verbod\n    noodzaak: true\n")),
+        lambda r: (
+            r.b is not None
+            and r.a.om["noodzakelijk"] is True
+            and r.b.om["noodzakelijk"] is False
+            and r.a.oordeel == "verboden"
+            and r.b.oordeel != "verboden"
+        ),
+    ),
     # -- beslissingen.yaml -------------------------------------------------------------------
     Breakage(
         "geen-behandelplan-of-diagnose-via-7.4.0",

@@ -8,6 +8,7 @@ loaded :class:`~pettenlogic.rules.spec.Specs`, no files written):
 * ``effect A->B``: every other effect (grond, plicht, verbod) in turn;
 * ``negate leaf i``: one leaf atom of the condition (a comparison, membership, flag or
   definition name) is negated, each leaf in turn;
+* ``noodzaak a->b``: the rule gains or loses its reliance on necessity;
 * ``drop exception X``: one entry of ``uitzondering_op`` is removed.
 
 A mutant is *killed* when a scenario of tests/scenarios/*.yaml fails on it (checked the
@@ -137,6 +138,11 @@ def mutants(specs: Specs) -> Iterator[Mutant]:
                 f"negate leaf {i + 1}: {unparse(leaf)}",
                 _replace(specs, r, attrs.evolve(r, als=als)),
             )
+        yield Mutant(
+            r.id,
+            f"noodzaak {str(r.noodzaak).lower()}->{str(not r.noodzaak).lower()}",
+            _replace(specs, r, attrs.evolve(r, noodzaak=not r.noodzaak)),
+        )
         for target in r.uitzondering_op:
             kept = tuple(x for x in r.uitzondering_op if x != target)
             yield Mutant(
@@ -252,6 +258,20 @@ def difference(a: Specs, b: Specs) -> dict[str, Any] | None:
     return flow_to_json(flow_from_json(fv.flow_json(solver.model())))
 
 
+def _summary(d: Any) -> dict[str, Any]:
+    return {
+        "oordeel": d.oordeel.value,
+        "regels": list(d.regels),
+        "plichten": list(d.plicht_codes),
+        "voorwaarden": list(d.voorwaarde_codes),
+    }
+
+
+def _show(s: dict[str, Any]) -> str:
+    extra = "".join(f"; {k}: {', '.join(s[k])}" for k in ("plichten", "voorwaarden") if s[k])
+    return f"{s['oordeel']} via {', '.join(s['regels']) or '-'}{extra}"
+
+
 # -- main ------------------------------------------------------------------------------------------
 
 
@@ -298,16 +318,8 @@ def main(argv: list[str] | None = None) -> int:
             flow = flow_from_json(witness)
             da, db = original.decide(flow), Evaluator(m.specs).decide(flow)
             r["getuige"] = witness
-            r["origineel"] = {
-                "oordeel": da.oordeel.value,
-                "regels": list(da.regels),
-                "plichten": list(da.plicht_codes),
-            }
-            r["mutant"] = {
-                "oordeel": db.oordeel.value,
-                "regels": list(db.regels),
-                "plichten": list(db.plicht_codes),
-            }
+            r["origineel"] = _summary(da)
+            r["mutant"] = _summary(db)
     seconds = time.perf_counter() - start
 
     total, killed = len(results), sum(1 for r in results if r["gedood_door"])
@@ -340,10 +352,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  - [{kind}] {m.label}")
         if not r.get("equivalent"):
             o, n = r["origineel"], r["mutant"]
-            print(
-                f"      original {o['oordeel']} via {', '.join(o['regels']) or '-'};"
-                f" mutant {n['oordeel']} via {', '.join(n['regels']) or '-'}"
-            )
+            print(f"      original: {_show(o)}")
+            print(f"      mutant:   {_show(n)}")
             print("      flow: " + json.dumps(r["getuige"], ensure_ascii=False))
     if judge.internal_errors:
         print("INTERNAL MISMATCHES (Z3 and the evaluator disagree):")
