@@ -272,7 +272,11 @@ class _Loader:
         except YamlError as exc:
             self.problems.append(str(exc))
             return None
-        self.hash.update(shown.split("/", 1)[-1].encode() + b"\0" + path.read_bytes() + b"\0")
+        # the digest names files by folder/name only, so a copy elsewhere hashes the same
+        key = f"{path.parent.name}/{path.name}".encode()
+        self.hash.update(key + b"\0" + path.read_bytes() + b"\0")
+        if data is None:
+            self.problems.append(f"{shown}:1: the file is empty")
         return data
 
     # -- support files -------------------------------------------------------
