@@ -13,6 +13,7 @@ from sphinx.errors import ConfigError
 
 from pettenlogic import SpecError, __version__
 from pettenlogic.render import write_docs
+from pettenlogic.render_verify import write_verify_docs
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -23,6 +24,8 @@ try:
         specs_dir=REPO / "specs",
         scenarios_dir=REPO / "tests" / "scenarios",
     )
+    # property catalogue (proved now) and what-if diff tables for verification.md
+    write_verify_docs(HERE / "generated", REPO / "specs", HERE / "whatif")
 except SpecError as exc:
     raise ConfigError(
         "the rule files do not load, so the generated pages cannot be written:\n  "
