@@ -41,6 +41,8 @@ class In:
     field: str
     values: frozenset[Any]
     negated: bool = False
+    set_name: str | None = attrs.field(default=None, eq=False)
+    """the value set's name when written as ``in NAME`` (for display only)"""
 
 
 @attrs.frozen
@@ -231,7 +233,8 @@ class _Parser:
         spec = self.field(node.left)
         if isinstance(op, ast.In | ast.NotIn):
             values = self.members(spec, right)
-            return In(spec.path, values, negated=isinstance(op, ast.NotIn))
+            name = right.id if isinstance(right, ast.Name) else None
+            return In(spec.path, values, negated=isinstance(op, ast.NotIn), set_name=name)
         if isinstance(op, ast.Is | ast.IsNot):
             value = self.check_value(spec, self.literal(right), right)
             return Cmp(spec.path, "==" if isinstance(op, ast.Is) else "!=", value)
@@ -317,7 +320,8 @@ def unparse(expr: Expr) -> str:
         return f"{expr.field} {expr.op} {expr.value!r}"
     if isinstance(expr, In):
         values = ", ".join(repr(v) for v in sorted(expr.values, key=str))
-        return f"{expr.field} {'not in' if expr.negated else 'in'} [{values}]"
+        shown = expr.set_name or f"[{values}]"
+        return f"{expr.field} {'not in' if expr.negated else 'in'} {shown}"
     if isinstance(expr, Same):
         return f"{expr.left} {'!=' if expr.negated else '=='} {expr.right}"
     if isinstance(expr, Flag):
