@@ -1012,3 +1012,32 @@ def test_unconfirmed_counterexample_is_internal_error(monkeypatch: pytest.Monkey
     result = run("prove", REFUTED)
     assert result.exit_code == 3
     assert "does not confirm" in result.stderr
+
+
+# -- the generated documentation ----------------------------------------------------------------
+
+
+def test_generated_property_catalogue_and_whatif_tables(tmp_path: Path) -> None:
+    from pettenlogic.render_verify import compact_flow, write_verify_docs
+
+    root = Path(__file__).resolve().parents[1]
+    paths = write_verify_docs(tmp_path, root / "specs", root / "docs" / "whatif")
+    props_md, whatif_md = (p.read_text(encoding="utf-8") for p in paths)
+    specs = load_specs(None)
+    names = [p.naam for p in load_properties(specs)]
+    assert f"{len(names)} of {len(names)} came out as expected" in props_md
+    for name in names:
+        assert f"#### {name}\n" in props_md
+    assert "Counterexample (fields at their default left out):" in props_md
+    assert "### zonder-7.4.0" in whatif_md and "### wams-coordinatie" in whatif_md
+    assert "groups** of differing flows (complete" in whatif_md
+    # the compact form of a flow decides exactly like the full one
+    full = {
+        "gegevens": {"categorie": "hulpvraag", "betrokkene": {"leeftijd": 15}},
+        "van": {"taak": "jeugdhulp"},
+        "naar": {"taak": "toeleiding", "wet": "jeugdwet"},
+        "omstandigheden": {"noodzakelijk": True, "herleidbaar": True},
+    }
+    short = compact_flow(full)
+    assert "herleidbaar" not in short["omstandigheden"]  # the default
+    assert flow_to_json(flow_from_json(short)) == flow_to_json(flow_from_json(full))
