@@ -72,5 +72,10 @@ def test_agree_on_corrupted_flows(
 def test_fast_path_can_reject() -> None:
     """Guard against a fast validator that accepts everything."""
     assert not _accepts_fast({"gegevens": {"categorie": "x"}})
-    assert not _accepts_fast({"gegevens": {"categorie": "diagnose"}, "van": {"taak": "jeugdhulp",
-                              "wet": "wmo"}, "naar": {"taak": "toeleiding"}})
+    assert not _accepts_fast(
+        {
+            "gegevens": {"categorie": "diagnose"},
+            "van": {"taak": "jeugdhulp", "wet": "wmo"},
+            "naar": {"taak": "toeleiding"},
+        }
+    )
