@@ -28,7 +28,7 @@ from .model.fields import flow_fields
 from .model.flow import Flow
 from .model.vocabulary import Effect, Oordeel, Voorwaarde
 from .rules.expr import And, Cmp, Const, Expr, Flag, In, Not, Or, Ref, Same
-from .rules.spec import Bron, Gevolg, Regel, Specs
+from .rules.spec import Bron, Gevolg, Regel, Specs, exception_structure
 
 Env = dict[str, Any]
 Cond = Callable[[Env, dict[str, bool]], bool]
@@ -155,11 +155,7 @@ class Evaluator:
         self._comp = comp
         self.rules = specs.regels
         self.cond: dict[str, Cond] = {r.id: comp.compile(r.als) for r in self.rules}
-        self.exceptors: dict[str, list[Regel]] = {r.id: [] for r in self.rules}
-        for r in self.rules:
-            for target in r.uitzondering_op:
-                self.exceptors[target].append(r)
-        self.order = self._topological()
+        self.exceptors, self.order = exception_structure(self.rules)
         self.gevolg: dict[int, Cond] = {}
         for r in self.rules:
             for g in (*r.plichten, *r.voorwaarden):
@@ -177,23 +173,6 @@ class Evaluator:
         self._bronnen_van: dict[str, tuple[Bron, ...]] = {r.id: r.bronnen for r in self.rules}
         self._bronnen_van.update({a.id: a.bronnen for a in specs.aanvullingen})
         self._toekenning = {t.id: t for t in specs.toekenningen}
-
-    def _topological(self) -> list[Regel]:
-        """Rules ordered so that every exception comes before the rule it defeats."""
-        done: set[str] = set()
-        out: list[Regel] = []
-
-        def visit(r: Regel) -> None:
-            if r.id in done:
-                return
-            done.add(r.id)
-            for x in self.exceptors[r.id]:
-                visit(x)
-            out.append(r)
-
-        for r in self.rules:
-            visit(r)
-        return out
 
     def definition(self, name: str, env: Env, memo: dict[str, bool]) -> bool:
         if name not in memo:

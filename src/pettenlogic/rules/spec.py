@@ -237,6 +237,34 @@ class Specs:
         raise KeyError(rule_id)
 
 
+def exception_structure(
+    regels: tuple[Regel, ...],
+) -> tuple[dict[str, list[Regel]], list[Regel]]:
+    """Who is an exception to whom, and an order in which every exception comes
+    before the rule it defeats (the graph is acyclic: the loader rejects cycles).
+
+    Both interpreters use this to compute "effective" in dependency order.
+    """
+    exceptors: dict[str, list[Regel]] = {r.id: [] for r in regels}
+    for r in regels:
+        for target in r.uitzondering_op:
+            exceptors[target].append(r)
+    done: set[str] = set()
+    order: list[Regel] = []
+
+    def visit(r: Regel) -> None:
+        if r.id in done:
+            return
+        done.add(r.id)
+        for x in exceptors[r.id]:
+            visit(x)
+        order.append(r)
+
+    for r in regels:
+        visit(r)
+    return exceptors, order
+
+
 __all__ = [
     "Aanvulling",
     "Bron",
@@ -252,4 +280,5 @@ __all__ = [
     "Toekenning",
     "Voorwaarde",
     "Waar",
+    "exception_structure",
 ]

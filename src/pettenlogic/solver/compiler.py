@@ -15,7 +15,7 @@ import z3
 
 from ..model.vocabulary import Effect, Oordeel, Verwerkingsverantwoordelijke, Voorwaarde
 from ..rules.expr import And, Cmp, Const, Expr, Flag, In, Not, Or, Ref, Same
-from ..rules.spec import Bron, Regel, Specs
+from ..rules.spec import Bron, Specs, exception_structure
 from .sorts import ABSENT, TRIBOOL, FlowVars, enum_sort, oordeel_sort, sort_for
 
 _ORDER: dict[str, Callable[[z3.ArithRef, int], z3.BoolRef]] = {
@@ -119,12 +119,9 @@ class Compiled:
             for r in rules
         }
         # 2. effective (exceptions of the same or a higher layer), in dependency order
-        self.exceptors: dict[str, list[Regel]] = {r.id: [] for r in rules}
-        for r in rules:
-            for target in r.uitzondering_op:
-                self.exceptors[target].append(r)
+        self.exceptors, self.order = exception_structure(rules)
         self.effective: dict[str, z3.BoolRef] = {}
-        for r in self._dependency_order():
+        for r in self.order:
             beaters = [self.effective[x.id] for x in self.exceptors[r.id] if x.rang >= r.rang]
             self.effective[r.id] = z3.And(self.applies[r.id], z3.Not(z3.Or(beaters)))
         # 3. overridden by an opposite rule of a strictly higher layer; 4. active
@@ -212,22 +209,6 @@ class Compiled:
         # definitions and limits (for explanations)
         self.definitions = {d.naam: ec.definition(d.naam) for d in specs.definities}
         self.grens = {(r.id, i): ec.compile(g.als) for r in rules for i, g in enumerate(r.grenzen)}
-
-    def _dependency_order(self) -> list[Regel]:
-        done: set[str] = set()
-        out: list[Regel] = []
-
-        def visit(r: Regel) -> None:
-            if r.id in done:
-                return
-            done.add(r.id)
-            for x in self.exceptors[r.id]:
-                visit(x)
-            out.append(r)
-
-        for r in self.rules:
-            visit(r)
-        return out
 
     # -- decision atoms used by properties ------------------------------------
     def has_plicht(self, code: str) -> z3.BoolRef:

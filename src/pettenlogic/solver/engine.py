@@ -84,7 +84,7 @@ class Z3Engine:
         effective = {r.id for r in rules if t[("effective", r.id)]}
         applies = {r.id for r in rules if t[("applies", r.id)]}
         defeated = []
-        for r in self.c._dependency_order():
+        for r in self.c.order:
             if r.id in applies and r.id not in effective:
                 beaten = next(
                     x.id for x in self.c.exceptors[r.id] if x.rang >= r.rang and x.id in effective
