@@ -796,6 +796,12 @@ def write_docs(
             specs, load_traceability(trace_path), tests, scenarios, anchors
         ),
     }
+    return write_pages(pages, out_dir)
+
+
+def write_pages(pages: dict[str, str], out_dir: str | Path) -> list[Path]:
+    """Write generated pages, touching a file only when its text changed (keeps
+    Sphinx's incremental build quiet)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []

@@ -27,7 +27,7 @@ import yaml
 from .evaluate import Evaluator
 from .model.convert import flow_from_json, flow_to_json
 from .properties import Eigenschap, load_properties
-from .render import Anchors, code, esc, load_themes, ref
+from .render import Anchors, code, esc, load_themes, ref, write_pages
 from .rules.loader import load_specs, resolve_dirs
 from .rules.spec import Specs
 from .solver.diff import DiffResult, Group, semantic_diff
@@ -274,12 +274,4 @@ def write_verify_docs(
         "properties.inc": render_properties(specs, props, outcomes, raw, files, anchors),
         "whatif.inc": render_whatifs(specs, Path(whatif_dir), anchors),
     }
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in pages.items():
-        path = out / name
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
+    return write_pages(pages, out_dir)
