@@ -28,6 +28,7 @@ import attrs
 from .decision import Decision
 from .evaluate import Evaluator, Trace, _Compiler
 from .model.convert import suggest
+from .model.fields import flow_fields
 from .model.vocabulary import (
     Effect,
     Laag,
@@ -37,7 +38,7 @@ from .model.vocabulary import (
     Verwerkingsverantwoordelijke,
     Voorwaarde,
 )
-from .rules.expr import TRUE, And, Const, Expr, ExprError, Not, Or, Scope, _Parser, walk
+from .rules.expr import TRUE, And, Const, Expr, ExprError, Not, Or, Scope, _Parser
 from .rules.loader import SpecError, _Ctx, _get, _keys, _Missing, _tekst, resolve_dirs
 from .rules.spec import Specs, Tekst
 from .rules.yamlsrc import Located, YamlError, load_yaml
@@ -307,8 +308,6 @@ def _load_one(ctx: _Ctx, item: Any, specs: Specs) -> Eigenschap | None:
             raise _Missing
         verschil = tuple(_get(ctx, obj, "verschil", list, what, required=False, default=[]))
         gelijk = tuple(_get(ctx, obj, "gelijk", list, what, required=False, default=[]))
-        from .model.fields import flow_fields
-
         for f in verschil:
             if f not in flow_fields():
                 ctx.error(
@@ -392,24 +391,6 @@ def _atom_holds(atom: Atom, side: Side) -> bool:
         b.regeling.value == args[0] and b.artikel == args[1] and (len(args) < 3 or b.lid == args[2])
         for b in d.bronnen
     )
-
-
-def has_atoms(e: Any) -> bool:
-    return any(isinstance(n, Atom | OnSide) for n in _walk(e))
-
-
-def _walk(e: Any):
-    if isinstance(e, OnSide):
-        yield e
-        yield from _walk(e.operand)
-        return
-    if isinstance(e, Atom):
-        yield e
-        return
-    for n in walk(e):
-        yield n
-        if isinstance(n, Not | And | Or):
-            continue
 
 
 def holds(e: Any, sides: Mapping[str, Side], ev: Evaluator, side: str = "a") -> bool:
