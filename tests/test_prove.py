@@ -455,10 +455,15 @@ BREAKAGES: list[Breakage] = [
     ),
     Breakage(
         "geheim-wijkt-alleen-voor-genoemde-uitzondering",
-        "consent ground accepts any answer but a refusal",
+        "consent ground accepts any answer but a refusal and lifts secrecy",
         sub(
             "toestemming-inwoner",
             ('als: "toestemming and', "als: \"omstandigheden.toestemming != 'geweigerd' and"),
+            (
+                "    dekt_bijzondere_gegevens: true",
+                "    uitzondering_op: [beroepsgeheim-zonder-toestemming]\n"
+                "    dekt_bijzondere_gegevens: true",
+            ),
         ),
         _secret_leaves,
     ),
@@ -484,8 +489,9 @@ BREAKAGES: list[Breakage] = [
         sub(
             "toestemming-inwoner",
             (
-                f"uitzondering_op: [{GEHEIM}, {ROL}]",
-                f"uitzondering_op: [{GEHEIM}, {ROL}, vroegsignalering-bestandskoppeling-verbod]",
+                "    dekt_bijzondere_gegevens: true",
+                "    uitzondering_op: [vroegsignalering-bestandskoppeling-verbod]\n"
+                "    dekt_bijzondere_gegevens: true",
             ),
         ),
         lambda r: (
