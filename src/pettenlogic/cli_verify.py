@@ -84,8 +84,10 @@ def prove(rules: str | None, as_json: bool, timeout: int, names: tuple[str, ...]
                 click.echo(
                     "     tegenvoorbeeld: " + json.dumps(o.tegenvoorbeeld, ensure_ascii=False)
                 )
+                # a counterexample always comes with its decision(s): Prover.prove sets both
+                assert o.beslissing is not None
                 decisions = o.beslissing if by_name[o.naam].paar else {"": o.beslissing}
-                for side, d in (decisions or {}).items():
+                for side, d in decisions.items():
                     label = f"beslissing {side}".strip()
                     click.echo(f"     {label}: {d['oordeel']} via {', '.join(d['regels']) or '-'}")
                     for line in d["uitleg"].splitlines():

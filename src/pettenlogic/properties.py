@@ -78,7 +78,7 @@ class OnSide:
     """Evaluate ``operand`` on flow ``a`` or ``b`` of a pair property."""
 
     side: str
-    operand: Expr
+    operand: Expr | Atom  # an Or/Not here may have Atom operands (see decision_compare)
 
 
 @attrs.frozen
@@ -176,7 +176,10 @@ class _PropertyParser(_Parser):
                     f"unknown value {v!r} for {node.left.id}"
                     f"{suggest(v, allowed)}; allowed: {', '.join(allowed)}",
                 )
-        expr: Expr = Or(tuple(Atom(kind, (v,)) for v in values))  # type: ignore[arg-type]
+        # property expressions reuse the rule nodes with decision atoms as leaves, which
+        # the rule-level Expr does not include; like Eigenschap.voor they are typed Any
+        atoms: tuple[Any, ...] = tuple(Atom(kind, (v,)) for v in values)
+        expr = Or(atoms)
         return Not(expr) if isinstance(op, ast.NotEq | ast.NotIn) else expr
 
     def call(self, node: ast.Call, func: ast.expr) -> Atom:
@@ -188,7 +191,8 @@ class _PropertyParser(_Parser):
             isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args
         ):
             raise self.fail(node, f"{func.id}() takes string literals only")
-        args = tuple(str(a.value) for a in node.args)  # type: ignore[attr-defined]
+        # every arg is a str Constant (checked just above); the filter only narrows the type
+        args = tuple(str(a.value) for a in node.args if isinstance(a, ast.Constant))
         arity = FUNCTIONS[func.id]
         ok = len(args) in arity if isinstance(arity, tuple) else len(args) == arity
         if not ok:

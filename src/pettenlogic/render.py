@@ -33,7 +33,16 @@ from .model.fields import flow_fields
 from .model.vocabulary import TAAKGROEP, TAKEN_MET_WET, Described, Regeling
 from .rules.expr import TRUE, Expr, unparse
 from .rules.loader import load_specs, resolve_dirs
-from .rules.spec import Bron, Gevolg, Specs, Tekst
+from .rules.spec import (
+    Aanvulling,
+    Bron,
+    Definitie,
+    Gevolg,
+    Regel,
+    Specs,
+    Tekst,
+    Toekenning,
+)
 
 __all__ = [
     "Anchors",
@@ -307,17 +316,13 @@ def render_catalogue(
 ) -> str:
     """The rule catalogue as one MyST page, grouped by theme file."""
     if themes is None:
-        names = sorted(
-            {
-                _file_name(x.waar.file)
-                for x in (
-                    *specs.regels,
-                    *specs.definities,
-                    *specs.aanvullingen,
-                    *specs.toekenningen,
-                )
-            }
-        )
+        written: list[Regel | Definitie | Aanvulling | Toekenning] = [
+            *specs.regels,
+            *specs.definities,
+            *specs.aanvullingen,
+            *specs.toekenningen,
+        ]
+        names = sorted({_file_name(x.waar.file) for x in written})
         themes = [Theme(n, n) for n in names]
     anchors = anchors or Anchors(specs, themes)
     exceptions_to: dict[str, list[str]] = {r.id: [] for r in specs.regels}
@@ -551,10 +556,10 @@ def render_vocabulary(specs: Specs | None = None) -> str:
             texts = specs.voorwaarden
         if enum is vocabulary.Taak:
             out += ["| waarde | taakgroep | omschrijving |", "|---|---|---|"]
-            for m in enum:
-                group = TAAKGROEP.get(m)  # type: ignore[call-overload]
+            for taak in enum:
+                group = TAAKGROEP.get(taak)
                 shown = code(group.value) if group else ""
-                out.append(f"| {code(m.value)} | {shown} | {esc(m.description)} |")
+                out.append(f"| {code(taak.value)} | {shown} | {esc(taak.description)} |")
         elif texts:
             out += ["| waarde | tekst (nl) | text (en) |", "|---|---|---|"]
             for m in enum:
@@ -676,17 +681,17 @@ def render_traceability(
             "",
         ]
     citing: dict[str, list[tuple[str, str]]] = {}
-    for kind, items in (
+    for kind, entries in (
         ("regel", [(r.id, r) for r in specs.regels]),
         ("def", [(d.naam, d) for d in specs.definities]),
         ("aanv", [(a.id, a) for a in specs.aanvullingen]),
         ("toek", [(t.id, t) for t in specs.toekenningen]),
     ):
-        for name, thing in items:
-            cited = {thing.sectie} | {
+        for name, thing in entries:
+            sec_ids = {thing.sectie} | {
                 b.artikel for b in thing.bronnen if b.regeling is Regeling.HANDREIKING
             }
-            for sec_id in cited:
+            for sec_id in sec_ids:
                 citing.setdefault(sec_id, []).append((kind, name))
 
     chapter = None
@@ -744,12 +749,12 @@ def render_traceability(
         ("toek", [t.id for t in specs.toekenningen]),
         ("def", [d.naam for d in specs.definities]),
     )
-    names = {"regel": "regel", "aanv": "aanvulling", "toek": "toekenning", "def": "definitie"}
+    kind_names = {"regel": "regel", "aanv": "aanvulling", "toek": "toekenning", "def": "definitie"}
     for kind, ids in kinds:
         for i in ids:
             scen = tests.get(i, [])
             cell = ", ".join(code(t) for t in scen) if scen else "**none**"
-            out.append(f"| {_link_id(anchors, i, kind)} | {names[kind]} | {cell} |")
+            out.append(f"| {_link_id(anchors, i, kind)} | {kind_names[kind]} | {cell} |")
     out.append("")
     if stellingen:
         problems = check_traceability(specs, stellingen)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import copy
 import difflib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from enum import Enum
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import fastjsonschema
@@ -90,9 +90,14 @@ def _describe(err: ValidationError) -> list[Problem]:
     path = _path(err)
     value = _show(err.instance)
     kind = err.validator
+    # jsonschema types schema/instance/validator_value as possibly unset, but errors
+    # from iter_errors always carry them; the keywords handled below all sit in an
+    # object (not boolean) schema, and 'additionalProperties' only fires on objects.
+    schema = cast("Mapping[str, Any]", err.schema)
     if kind == "additionalProperties":
-        allowed = sorted(err.schema.get("properties", {}))
-        extra = sorted(set(err.instance) - set(allowed), key=str) or ["?"]
+        allowed = sorted(schema.get("properties", {}))
+        instance = cast("Mapping[str, Any]", err.instance)
+        extra = sorted(set(instance) - set(allowed), key=str) or ["?"]
         return [
             Problem(
                 f"{path}.{key}" if path else key,
@@ -101,7 +106,8 @@ def _describe(err: ValidationError) -> list[Problem]:
             for key in extra
         ]
     if kind == "enum":
-        allowed = [v for v in err.validator_value if v is not None]
+        options = cast("list[Any]", err.validator_value)  # an 'enum' value is a list
+        allowed = [v for v in options if v is not None]
         shown = ", ".join(str(v) for v in allowed)
         return [
             Problem(
@@ -115,7 +121,7 @@ def _describe(err: ValidationError) -> list[Problem]:
             message = f"null is not allowed here; expected {expected}"
         else:
             message = f"wrong type: got {value}, expected {expected}"
-        values = [v for v in err.schema.get("enum", []) if v is not None]
+        values = [v for v in schema.get("enum", []) if v is not None]
         if values:
             message += f"; allowed: {', '.join(values)}"
         return [Problem(path, message)]
@@ -123,7 +129,7 @@ def _describe(err: ValidationError) -> list[Problem]:
         missing = err.message.split("'")[1] if "'" in err.message else "?"
         where = f"{path}.{missing}" if path else missing
         return [Problem(where, "required field is missing")]
-    if kind == "not" and err.schema.get("x-bericht"):
+    if kind == "not" and schema.get("x-bericht"):
         return [Problem(path, f"value {value} not allowed here: {WET_MESSAGE}")]
     if kind in ("minimum", "maximum"):
         return [Problem(path, f"value {value} out of range: {err.message}")]

@@ -63,6 +63,7 @@ def _kind(tp: Any, optional: bool) -> tuple[Kind, type[Enum] | None]:
 def _default(field: attrs.Attribute) -> Any:
     if field.default is attrs.NOTHING:
         return None
+    # attrs' stubs declare Factory as a function, but at runtime it is a class
     if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
         return None
     return field.default

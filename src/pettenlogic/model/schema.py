@@ -47,6 +47,7 @@ def _object_schema(cls: type) -> dict[str, Any]:
         sub = _object_schema(tp) if is_nested(tp) else _leaf_schema(tp, optional, field.name)
         sub["description"] = str(field.metadata.get("doc", ""))
         default = field.default
+        # attrs' stubs declare Factory as a function, but at runtime it is a class
         if default is not attrs.NOTHING and not isinstance(default, attrs.Factory):  # type: ignore[arg-type]
             sub["default"] = default.value if isinstance(default, Enum) else default
         props[field.name] = sub

@@ -545,7 +545,7 @@ class _Loader:
 
     def load_toekenning(self, ctx: _Ctx, item: Any) -> Toekenning | None:
         keys = {"id", "kenmerk", "waarde", "als", "uitleg", "bronnen", "sectie"}
-        enums: dict[str, type[Enum]] = {
+        enums: dict[str, type[Verwerkingsverantwoordelijke] | type[Grondslag]] = {
             "verwerkingsverantwoordelijke": Verwerkingsverantwoordelijke,
             "grondslag": Grondslag,
         }
@@ -565,7 +565,7 @@ class _Loader:
             return Toekenning(
                 tid,
                 kenmerk,
-                waarde,  # type: ignore[arg-type]
+                waarde,
                 self.condition(ctx, obj, "als", what),
                 _tekst(ctx, obj, "uitleg", what),
                 _bronnen(ctx, obj, what, self.secties, sectie),
@@ -618,7 +618,8 @@ class _Loader:
         toek: list[Toekenning],
     ) -> None:
         seen: dict[str, str] = {}
-        for thing in (*regels, *aanv, *toek):
+        things: list[Regel | Aanvulling | Toekenning] = [*regels, *aanv, *toek]
+        for thing in things:
             if thing.id in seen:
                 self.problems.append(
                     f"{thing.waar}: duplicate id '{thing.id}' (first at {seen[thing.id]})"

@@ -127,12 +127,12 @@ class Checker:
         for a in self.specs.aanvullingen:
             if self.witness(c.aanvulling_used[a.id]) is None:
                 out.append(Finding("dood", "fout", (a.id,), f"aanvulling {a.id} is never attached"))
-        for t in self.specs.toekenningen:
-            used = c.grondslag_used.get(t.id) if t.kenmerk == "grondslag" else None
-            term = used if used is not None else c.vvo_chosen.get(t.id)
+        for tk in self.specs.toekenningen:
+            used = c.grondslag_used.get(tk.id) if tk.kenmerk == "grondslag" else None
+            term = used if used is not None else c.vvo_chosen.get(tk.id)
             if term is not None and self.witness(term) is None:
                 out.append(
-                    Finding("dood", "fout", (t.id,), f"toekenning {t.id} never takes effect")
+                    Finding("dood", "fout", (tk.id,), f"toekenning {tk.id} never takes effect")
                 )
         for i, r in enumerate(rules):
             for s in rules[i + 1 :]:

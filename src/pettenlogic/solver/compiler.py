@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
+from typing import cast
 
 import z3
 
@@ -63,7 +64,8 @@ class ExprCompiler:
         es = sort_for(spec)
         assert es is not None
         if spec.kind == "tribool":
-            return var == es.const(TRIBOOL[value])  # type: ignore[index]
+            # a tribool field only holds True, False or None (_Parser.check_value ensures it)
+            return var == es.const(TRIBOOL[cast("bool | None", value)])
         return var == es.const(ABSENT if value is None else str(value))
 
     def compile(self, e: Expr) -> z3.BoolRef:

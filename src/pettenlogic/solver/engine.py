@@ -98,7 +98,8 @@ class Z3Engine:
                     s.id for s in eff_rules if s.rang > r.rang and s.permissief != r.permissief
                 )
                 overridden.append((r.id, over))
-        plichten, voorwaarden = [], []
+        plichten: list[tuple[str, str]] = []  # (code, source id)
+        voorwaarden: list[tuple[str, str]] = []
         for i, (kind, code, src, _term) in enumerate(self.c.gevolgen):
             if t[("gevolg", str(i))]:
                 (plichten if kind == "plicht" else voorwaarden).append((code, src))

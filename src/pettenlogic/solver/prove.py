@@ -19,7 +19,7 @@ from ..model.convert import flow_from_json, flow_to_json
 from ..model.vocabulary import Oordeel, Plicht, Voorwaarde
 from ..properties import Atom, Eigenschap, OnSide, Side, holds, part
 from ..rules.expr import And, Const, Not, Or
-from ..rules.spec import Specs
+from ..rules.spec import Bron, Specs
 from .compiler import Compiled
 from .sorts import FlowVars
 
@@ -134,7 +134,11 @@ class PropertyCompiler:
         every |= {src for x in a.specs.toekenningen for src in x.bronnen}
         terms = []
         for src in sorted(every, key=lambda s: (s.regeling.value, s.artikel, s.lid or "")):
-            terms.append(a.cites(lambda x, s=src: x == s) == b.cites(lambda x, s=src: x == s))
+
+            def same(x: Bron, s: Bron = src) -> bool:
+                return x == s
+
+            terms.append(a.cites(same) == b.cites(same))
         return z3.And(terms)
 
 
