@@ -268,7 +268,11 @@ def _secret_leaves(r: Replay) -> bool:
     if not (
         a.d["beroepsgeheim"]
         and a.om["toestemming"] != "gegeven"
-        and not (a.van == a.naar and a.flow["van"].get("wet") == a.flow["naar"].get("wet"))
+        and not (
+            a.van == a.naar
+            and a.flow["van"].get("wet") == a.flow["naar"].get("wet")
+            and not a.om["andere_organisatie"]
+        )
         and a.oordeel in PERMITS
     ):
         return False
@@ -339,9 +343,8 @@ BREAKAGES: list[Breakage] = [
         sub(
             "wmo-5.2.6-melding-veilig-thuis",
             (
-                'als: "gegevens.betrokkene.leeftijd >= 18"',
-                'als: "gegevens.betrokkene.leeftijd >= 18'
-                " and professional.werkgever == 'gemeente'\"",
+                'or gegevens.betrokkene.leeftijd >= 18"',
+                "or gegevens.betrokkene.leeftijd >= 18 and professional.werkgever == 'gemeente'\"",
             ),
         ),
         _werkgever,

@@ -111,6 +111,7 @@ DESIGN_DEFAULTS: dict[str, Any] = {
     "omstandigheden.bestandskoppeling": False,
     "omstandigheden.verenigbaarheidstoets": False,
     "omstandigheden.pgb": False,
+    "omstandigheden.andere_organisatie": False,
 }
 
 

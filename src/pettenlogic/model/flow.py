@@ -149,6 +149,13 @@ class Omstandigheden:
         default=False, metadata=_doc("de verenigbaarheidstoets is gedaan en positief")
     )
     pgb: bool = attrs.field(default=False, metadata=_doc("de hulp wordt uit een pgb betaald"))
+    andere_organisatie: bool = attrs.field(
+        default=False,
+        metadata=_doc(
+            "de ontvangende taak wordt door een andere organisatie uitgevoerd dan die de "
+            "gegevens heeft (bij dezelfde taak: een andere aanbieder of regisseur)"
+        ),
+    )
 
 
 @attrs.frozen
