@@ -124,4 +124,5 @@ def render_table(result: DiffResult) -> str:
         cats = ", ".join(sorted(g.categorie for g in gs))
         change = f"{oa} -> {ob}" if oa != ob else f"{oa} (plichten)"
         lines.append(f"{van:28} {naar:28} {change:32} {cats}")
+    lines.append("(one witness flow per group, and the duties it gains or loses, with --json)")
     return "\n".join(lines)
