@@ -281,6 +281,12 @@ def _secret_leaves(r: Replay) -> bool:
     )
 
 
+def _file_matching_allowed(r: Replay) -> bool:
+    return (
+        r.a.naar == "vroegsignalering" and r.a.om["bestandskoppeling"] and r.a.oordeel != "verboden"
+    )
+
+
 BREAKAGES: list[Breakage] = [
     # -- kern.yaml ------------------------------------------------------------------------
     Breakage(
@@ -480,11 +486,7 @@ BREAKAGES: list[Breakage] = [
                 'and omstandigheden.bestandskoppeling and not toestemming"',
             ),
         ),
-        lambda r: (
-            r.a.naar == "vroegsignalering"
-            and r.a.om["bestandskoppeling"]
-            and r.a.oordeel != "verboden"
-        ),
+        _file_matching_allowed,
     ),
     Breakage(
         "vroegsignalering-bestandskoppeling-altijd-verboden",
@@ -497,21 +499,13 @@ BREAKAGES: list[Breakage] = [
                 "    dekt_bijzondere_gegevens: true",
             ),
         ),
-        lambda r: (
-            r.a.naar == "vroegsignalering"
-            and r.a.om["bestandskoppeling"]
-            and r.a.oordeel != "verboden"
-        ),
+        _file_matching_allowed,
     ),
     Breakage(
         "vroegsignalering-bestandskoppeling-altijd-verboden",
         "the file-matching verbod demoted to richtlijn",
         sub("vroegsignalering-bestandskoppeling-verbod", ("laag: wet", "laag: richtlijn")),
-        lambda r: (
-            r.a.naar == "vroegsignalering"
-            and r.a.om["bestandskoppeling"]
-            and r.a.oordeel != "verboden"
-        ),
+        _file_matching_allowed,
     ),
     Breakage(
         "toeleidingsgegevens-geen-beroepsgeheim-bij-gekende-rol",

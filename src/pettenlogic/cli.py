@@ -24,7 +24,7 @@ from .model.schema import flow_schema
 from .rulebook import ENGINES, LANGS, Rulebook, load_rulebook
 from .rules.expr import TRUE, unparse
 from .rules.loader import SpecError, bundled_specs
-from .rules.spec import Aanvulling, Bron, Definitie, Gevolg, Regel, Specs, Toekenning
+from .rules.spec import Aanvulling, Bron, Definitie, Gevolg, Regel, Specs, Tekst, Toekenning
 
 EXIT_INVALID = 2
 EXAMPLES_FILE = "examples.yaml"
@@ -223,6 +223,23 @@ def _gevolg_line(g: Gevolg, texts: dict[str, Any], lang: str) -> str:
     return f"  - {g.code}{cond}: {text}" if text else f"  - {g.code}{cond}"
 
 
+def _gevolgen_lines(thing: Regel | Aanvulling, specs: Specs) -> list[str]:
+    """The duties and open conditions a rule or aanvulling attaches, with their texts."""
+    lines: list[str] = []
+    for key, items, texts in (
+        ("plichten", thing.plichten, specs.plichten),
+        ("voorwaarden", thing.voorwaarden, specs.voorwaarden),
+    ):
+        if items:
+            lines.append(f"{key}:")
+            lines.extend(_gevolg_line(g, texts, "nl") for g in items)
+    return lines
+
+
+def _uitleg_lines(uitleg: Tekst) -> list[str]:
+    return ["uitleg (nl):", f"  {uitleg.nl}", "uitleg (en):", f"  {uitleg.en}"]
+
+
 def _bronnen_lines(bronnen: tuple[Bron, ...]) -> list[str]:
     return ["bronnen:", *(f"  - {_bron_line(b)}" for b in bronnen)] if bronnen else []
 
@@ -252,15 +269,9 @@ def _regel_text(r: Regel, specs: Specs) -> list[str]:
     lines.append(f"noodzaak: {'ja' if r.noodzaak else 'nee'}")
     if r.dekt_bijzondere_gegevens:
         lines.append("dekt_bijzondere_gegevens: ja")
-    for key, items, texts in (
-        ("plichten", r.plichten, specs.plichten),
-        ("voorwaarden", r.voorwaarden, specs.voorwaarden),
-    ):
-        if items:
-            lines.append(f"{key}:")
-            lines.extend(_gevolg_line(g, texts, "nl") for g in items)
+    lines += _gevolgen_lines(r, specs)
     lines.extend(_bronnen_lines(r.bronnen))
-    lines += ["uitleg (nl):", f"  {r.uitleg.nl}", "uitleg (en):", f"  {r.uitleg.en}"]
+    lines += _uitleg_lines(r.uitleg)
     if r.grenzen:
         lines.append("grenzen:")
         for g in r.grenzen:
@@ -310,15 +321,9 @@ def _other_text(thing: Definitie | Aanvulling | Toekenning, specs: Specs) -> lis
         ]
     lines += [f"sectie: {thing.sectie}", f"als: {unparse(thing.als)}"]
     if isinstance(thing, Aanvulling):
-        for key, items, texts in (
-            ("plichten", thing.plichten, specs.plichten),
-            ("voorwaarden", thing.voorwaarden, specs.voorwaarden),
-        ):
-            if items:
-                lines.append(f"{key}:")
-                lines.extend(_gevolg_line(g, texts, "nl") for g in items)
+        lines += _gevolgen_lines(thing, specs)
     lines.extend(_bronnen_lines(thing.bronnen))
-    lines += ["uitleg (nl):", f"  {thing.uitleg.nl}", "uitleg (en):", f"  {thing.uitleg.en}"]
+    lines += _uitleg_lines(thing.uitleg)
     return lines
 
 
