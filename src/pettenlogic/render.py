@@ -366,10 +366,7 @@ def render_catalogue(
             for d in defs:
                 out += [f"({anchors.get('def', d.naam)})=", f"#### {esc(d.naam)}", ""]
                 out += ["- **als:**", "", *_condition_block(d.als, "  "), ""]
-                out.append(f"- **sectie:** {_sectie_md(specs, anchors, d.sectie)}")
-                out += _bronnen_md(d.bronnen, anchors)
-                out += ["- **uitleg:**", *_tekst_lines(d.uitleg, "  ")]
-                out += [f"- **bron in specs:** {code(d.waar)}", ""]
+                out += _tail_md(specs, anchors, d)
         rules = in_file(specs.regels, theme.file)
         if rules:
             out += ["### Regels", ""]
@@ -392,10 +389,7 @@ def render_catalogue(
                     out += ["- **plichten:**", *_gevolgen(a.plichten, specs.plichten)]
                 if a.voorwaarden:
                     out += ["- **voorwaarden:**", *_gevolgen(a.voorwaarden, specs.voorwaarden)]
-                out.append(f"- **sectie:** {_sectie_md(specs, anchors, a.sectie)}")
-                out += _bronnen_md(a.bronnen, anchors)
-                out += ["- **uitleg:**", *_tekst_lines(a.uitleg, "  ")]
-                out += [f"- **bron in specs:** {code(a.waar)}", ""]
+                out += _tail_md(specs, anchors, a)
         toek = in_file(specs.toekenningen, theme.file)
         if toek:
             out += ["### Toekenningen", ""]
@@ -404,10 +398,7 @@ def render_catalogue(
                 out.append(f"- **kenmerk:** {code(t.kenmerk)}")
                 out.append(f"- **waarde:** {code(t.waarde.value)} ({esc(t.waarde.description)})")
                 out += ["- **als:**", "", *_condition_block(t.als, "  "), ""]
-                out.append(f"- **sectie:** {_sectie_md(specs, anchors, t.sectie)}")
-                out += _bronnen_md(t.bronnen, anchors)
-                out += ["- **uitleg:**", *_tekst_lines(t.uitleg, "  ")]
-                out += [f"- **bron in specs:** {code(t.waar)}", ""]
+                out += _tail_md(specs, anchors, t)
     loose = sorted(set(specs.verzamelingen) - placed_sets)
     if loose:
         out += ["## Other value sets", ""]
@@ -429,6 +420,20 @@ def _bronnen_md(bronnen: Sequence[Bron], anchors: Anchors) -> list[str]:
     if not bronnen:
         return []
     return ["- **bronnen:**", *(f"  - {bron_md(b, anchors)}" for b in bronnen)]
+
+
+def _tail_md(
+    specs: Specs, anchors: Anchors, thing: Definitie | Aanvulling | Toekenning
+) -> list[str]:
+    """Section, citations, paraphrase and source location: the end of every entry."""
+    return [
+        f"- **sectie:** {_sectie_md(specs, anchors, thing.sectie)}",
+        *_bronnen_md(thing.bronnen, anchors),
+        "- **uitleg:**",
+        *_tekst_lines(thing.uitleg, "  "),
+        f"- **bron in specs:** {code(thing.waar)}",
+        "",
+    ]
 
 
 def _rule_md(specs: Specs, anchors: Anchors, r: Any, exceptors: Sequence[str]) -> list[str]:
