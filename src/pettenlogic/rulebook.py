@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .decision import Decision
 from .evaluate import Evaluator, Trace
-from .model.convert import flow_from_json
+from .model.convert import InvalidInput, check_flow_object, flow_from_json
 from .model.flow import Flow
 from .rules.loader import load_specs
 from .rules.spec import Specs
@@ -35,8 +35,16 @@ class Rulebook:
 
     @staticmethod
     def as_flow(flow: Flow | Mapping[str, Any]) -> Flow:
-        """Accept a :class:`Flow` or its DESIGN §4 JSON (validated strictly)."""
+        """Accept a :class:`Flow` or its flow JSON, both validated strictly.
+
+        A :class:`Flow` built in Python (directly or with ``attrs.evolve``) is
+        checked as well: attrs does not enforce types, and an unchecked object
+        could otherwise reach a decision the JSON path would refuse.
+        """
         if isinstance(flow, Flow):
+            problems = check_flow_object(flow)
+            if problems:
+                raise InvalidInput(problems)
             return flow
         return flow_from_json(flow)
 

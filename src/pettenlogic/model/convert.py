@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import json
 from collections.abc import Callable, Mapping
 from enum import Enum
 from functools import cache
@@ -22,18 +21,13 @@ from jsonschema.exceptions import ValidationError
 
 from .fields import _unwrap_optional, is_nested, resolved_types
 from .flow import Flow
+from .intake import Problem, cap, join_path, plain_copy, quoted_key, show
 from .schema import WET_MESSAGE, flow_schema
 
+__all__ = ["InvalidInput", "Problem", "check_flow_json", "flow_from_json", "flow_to_json"]
 
-@attrs.frozen
-class Problem:
-    """One reason an input was rejected."""
-
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path or '<root>'}: {self.message}"
+#: inputs longer than this get no "did you mean" (the search is quadratic in length)
+SUGGEST_MAX = 64
 
 
 class InvalidInput(ValueError):
@@ -44,6 +38,10 @@ class InvalidInput(ValueError):
         self.where = where
         prefix = f"{where}: " if where else ""
         super().__init__(prefix + "; ".join(str(p) for p in problems))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # rebuilt from its parts, not from the message (a pool sends errors pickled)
+        return (type(self), (self.problems, self.where))
 
 
 @cache
@@ -59,7 +57,7 @@ def _accepts_fast(data: Any) -> bool:
     which words the messages and has the last word."""
     try:
         _fast_validator()(data)
-    except fastjsonschema.JsonSchemaException:
+    except Exception:  # a rejection, or odd input it cannot even look at: the slow path decides
         return False
     return True
 
@@ -71,19 +69,20 @@ def _validator() -> Draft202012Validator:
 
 def suggest(word: Any, options: list[str]) -> str:
     """A ' (did you mean …?)' suffix when a close option exists."""
-    if not isinstance(word, str):
+    if not isinstance(word, str) or len(word) > SUGGEST_MAX:
         return ""
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _path(err: ValidationError) -> str:
-    return ".".join(str(p) for p in err.absolute_path)
+    path = ""
+    for part in err.absolute_path:
+        path = join_path(path, part)
+    return path
 
 
-def _show(value: Any) -> str:
-    """A value as JSON for a message (Python callers may pass values JSON cannot hold)."""
-    return json.dumps(value, ensure_ascii=False, default=repr)
+_show = show
 
 
 def _describe(err: ValidationError) -> list[Problem]:
@@ -100,8 +99,9 @@ def _describe(err: ValidationError) -> list[Problem]:
         extra = sorted(set(instance) - set(allowed), key=str) or ["?"]
         return [
             Problem(
-                f"{path}.{key}" if path else key,
-                f"unknown key '{key}'{suggest(key, allowed)}; allowed keys: {', '.join(allowed)}",
+                join_path(path, key),
+                f"unknown key {quoted_key(key)}{suggest(key, allowed)}; "
+                f"allowed keys: {', '.join(allowed)}",
             )
             for key in extra
         ]
@@ -144,11 +144,29 @@ def _leaf_of(err: ValidationError) -> ValidationError:
 
 
 def check_flow_json(data: Any) -> list[Problem]:
-    """All problems with a flow JSON value (empty if well-formed)."""
-    if not isinstance(data, dict):
-        return [Problem("", f"a flow must be a JSON object, got {_show(data)[:60]}")]
-    if _accepts_fast(data):
-        return []
+    """All problems with a flow JSON value (empty if well-formed), at most
+    :data:`~pettenlogic.model.intake.MAX_PROBLEMS` of them."""
+    return _checked(data)[1]
+
+
+def _checked(data: Any) -> tuple[dict[str, Any], list[Problem]]:
+    """The flow as plain JSON and its problems.
+
+    Well-formed input passes the compiled validator untouched. Anything else is
+    first copied within the input limits (:mod:`.intake`), so the full validator
+    never sees cycles, odd types, huge values or deep nesting.
+    """
+    if not isinstance(data, Mapping):
+        return {}, [Problem("", f"a flow must be a JSON object, got {_show(data)}")]
+    if type(data) is dict and _accepts_fast(data):
+        return data, []
+    plain, problems = plain_copy(data)
+    if problems:
+        return {}, cap(problems)
+    return plain, cap(_schema_problems(plain))
+
+
+def _schema_problems(data: dict[str, Any]) -> list[Problem]:
     errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path)))
     leaves = [_leaf_of(e) for e in errors]
     # one message per field: a wrong type already names the allowed values, so the
@@ -192,11 +210,57 @@ def _structure(cls: type, data: dict[str, Any]) -> Any:
 
 def flow_from_json(data: Any, where: str = "") -> Flow:
     """Validate and convert a JSON value to a :class:`Flow`; raise :class:`InvalidInput`."""
-    problems = check_flow_json(data)
+    plain, problems = _checked(data)
     if problems:
         raise InvalidInput(problems, where)
-    flow: Flow = _structure(Flow, data)
+    flow: Flow = _structure(Flow, plain)
     return flow
+
+
+def _object_problems(cls: type, obj: Any, path: str, out: list[Problem]) -> None:
+    """Type problems of an attrs object built in Python (attrs does not check types)."""
+    hints = resolved_types(cls)
+    for field in attrs.fields(cls):
+        value = getattr(obj, field.name)
+        where = join_path(path, field.name)
+        tp, optional = _unwrap_optional(hints[field.name])
+        if value is None and optional:
+            continue
+        if is_nested(tp):
+            if isinstance(value, tp):
+                _object_problems(tp, value, where, out)
+            else:
+                out.append(Problem(where, f"expected a {tp.__name__} object, got {show(value)}"))
+        elif isinstance(tp, type) and issubclass(tp, Enum):
+            if not isinstance(value, tp):
+                allowed = ", ".join(m.value for m in tp)
+                known = isinstance(value, str) and value in {m.value for m in tp}
+                hint = f" (use {tp.__name__}({show(value)}))" if known else ""
+                out.append(
+                    Problem(
+                        where,
+                        f"expected a {tp.__name__} member, got {show(value)}{hint}; "
+                        f"allowed: {allowed}",
+                    )
+                )
+        elif tp is bool:
+            if type(value) is not bool:
+                shown = "true, false or null" if optional else "true or false"
+                out.append(Problem(where, f"expected {shown}, got {show(value)}"))
+        elif tp is int and type(value) is not int:
+            out.append(Problem(where, f"expected an integer, got {show(value)}"))
+
+
+def check_flow_object(flow: Any) -> list[Problem]:
+    """All problems with a :class:`Flow` object (empty if it is one a valid JSON flow
+    would give): member types first, then the same schema as for JSON."""
+    if not isinstance(flow, Flow):
+        return [Problem("", f"expected a Flow object, got {show(flow)}")]
+    problems: list[Problem] = []
+    _object_problems(Flow, flow, "", problems)
+    if problems:
+        return cap(problems)
+    return _checked(flow_to_json(flow))[1]
 
 
 def _unstructure(obj: Any) -> Any:

@@ -1,0 +1,161 @@
+"""Bounds on untrusted input, and a safe copy of it as plain JSON values.
+
+A flow is a handful of enums, booleans and one small integer, so anything deep,
+long or exotic is malformed. The fast validator rejects most such input without
+looking at it; what it rejects is copied here into plain ``dict``/``list``/``str``
+/``int``/``float``/``bool``/``None`` values, within the limits below, before the
+full validator words its messages. Every limit breach is a :class:`Problem`, so
+Python callers, the command line and other front ends fail in the same clean way
+(no ``RecursionError``, ``TypeError`` or memory blow-up from a hostile value).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+#: deepest nesting of objects and arrays in one flow (a valid flow is 4 deep)
+MAX_DEPTH = 32
+#: longest string value or key, in characters (every valid string is a short name)
+MAX_STRING = 1_000
+#: most values (objects, arrays, leaves) in one flow (a valid flow has about 40)
+MAX_NODES = 10_000
+#: largest magnitude of an integer (larger ones cannot be a leeftijd anyway)
+MAX_INT = 10**15
+#: most problems reported for one flow; the rest is counted
+MAX_PROBLEMS = 20
+#: how much of an offending key or value an error message shows
+SHOWN_CHARS = 60
+
+
+@attrs.frozen
+class Problem:
+    """One reason an input was rejected."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path or '<root>'}: {self.message}"
+
+
+def show(value: Any, limit: int = SHOWN_CHARS) -> str:
+    """A value for a message: JSON-escaped (no raw newlines or control characters)
+    and cut to ``limit`` characters, saying how long it really was."""
+    if isinstance(value, str) and len(value) > limit:
+        return json.dumps(value[:limit], ensure_ascii=False)[:-1] + f'…" ({len(value)} chars)'
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=_type_name)
+    except (ValueError, TypeError, RecursionError):
+        text = _type_name(value)
+    if len(text) > limit:
+        text = text[:limit] + f"… ({len(text)} chars)"
+    return text
+
+
+def _type_name(value: Any) -> str:
+    return f"<{type(value).__name__}>"
+
+
+def key_text(key: Any) -> str:
+    """A key as it may appear in a path: escaped and cut when it is odd."""
+    if isinstance(key, str) and key.isprintable() and len(key) <= SHOWN_CHARS:
+        return key
+    return show(key)
+
+
+def quoted_key(key: Any) -> str:
+    """A key in single quotes, or JSON-escaped (with its own quotes) when it is odd."""
+    shown = key_text(key)
+    return f"'{shown}'" if shown is key else shown
+
+
+def join_path(parent: str, key: Any) -> str:
+    part = f"[{key}]" if isinstance(key, int) else key_text(key)
+    if not parent:
+        return part
+    return f"{parent}{part}" if isinstance(key, int) else f"{parent}.{part}"
+
+
+def cap(problems: list[Problem]) -> list[Problem]:
+    """At most :data:`MAX_PROBLEMS`, with a last line counting the rest."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    rest = len(problems) - MAX_PROBLEMS + 1
+    return [*problems[: MAX_PROBLEMS - 1], Problem("", f"…and {rest} more problems")]
+
+
+def plain_copy(data: Any) -> tuple[Any, list[Problem]]:
+    """``data`` as plain JSON values, and every limit it breaks.
+
+    Walks iteratively (no recursion), so depth is bounded by :data:`MAX_DEPTH`
+    rather than by Python's stack; a value that breaks a limit is left out of
+    the copy and reported instead.
+    """
+    problems: list[Problem] = []
+    nodes = 0
+    root: list[Any] = [None]
+    # (value, container to write into, key in it, path, depth, ids of the ancestors)
+    todo: list[tuple[Any, Any, Any, str, int, frozenset[int]]] = [
+        (data, root, 0, "", 0, frozenset())
+    ]
+    while todo:
+        value, into, slot, path, depth, ancestors = todo.pop()
+        nodes += 1
+        if nodes > MAX_NODES:
+            problems.append(Problem("", f"more than {MAX_NODES} values in one flow"))
+            break
+        if value is None or isinstance(value, bool):
+            into[slot] = value
+        elif isinstance(value, int):
+            if abs(value) > MAX_INT:
+                problems.append(Problem(path, f"integer out of range (more than {MAX_INT})"))
+            else:
+                into[slot] = int(value)
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                problems.append(Problem(path, f"{value!r} is not a JSON number"))
+            else:
+                into[slot] = float(value)
+        elif isinstance(value, str):
+            if len(value) > MAX_STRING:
+                problems.append(
+                    Problem(path, f"string of {len(value)} characters (at most {MAX_STRING})")
+                )
+            else:
+                into[slot] = str(value)
+        elif isinstance(value, Mapping | list | tuple):
+            if id(value) in ancestors:
+                problems.append(Problem(path, "the value contains itself (a cycle)"))
+                continue
+            if depth >= MAX_DEPTH:
+                problems.append(Problem(path, f"nested more than {MAX_DEPTH} levels deep"))
+                continue
+            inner = ancestors | {id(value)}
+            if isinstance(value, Mapping):
+                copy: dict[str, Any] | list[Any] = {}
+                items: list[tuple[Any, Any]] = list(value.items())
+            else:
+                copy = [None] * len(value)
+                items = list(enumerate(value))
+            into[slot] = copy
+            for key, item in reversed(items):
+                if isinstance(copy, dict):
+                    if not isinstance(key, str):
+                        problems.append(
+                            Problem(path, f"key {show(key)} is not a string; keys must be strings")
+                        )
+                        continue
+                    if len(key) > MAX_STRING:
+                        problems.append(
+                            Problem(path, f"key of {len(key)} characters (at most {MAX_STRING})")
+                        )
+                        continue
+                todo.append((item, copy, key, join_path(path, key), depth + 1, inner))
+        else:
+            problems.append(Problem(path, f"a Python {type(value).__name__} is not a JSON value"))
+    return root[0], problems
