@@ -27,9 +27,8 @@ from hypothesis import HealthCheck, given, settings
 
 from broken_rules import add_rules, copy_specs, edit_rule
 from pettenlogic import Flow, Rulebook, flow_from_json, flow_to_json
-from pettenlogic.model.fields import LEEFTIJD_MAX, LEEFTIJD_MIN, FieldSpec, flow_fields
 from pettenlogic.model.vocabulary import TAKEN_MET_WET, Taak
-from strategies import flows
+from strategies import flows, random_flow, random_flows
 
 HYPOTHESIS_EXAMPLES = 1_500
 RANDOM_FLOWS = 10_000
@@ -95,60 +94,6 @@ def assert_agree(rb: Rulebook, flows_: list[Flow], langs: tuple[str, ...] = ("nl
             if len(bad) >= 5:
                 break
     assert not bad, "evaluator and Z3 engine disagree:\n" + "\n".join(bad)
-
-
-# -- plain random flows (cheap to draw, seeded) --------------------------------------------
-
-#: ages around the thresholds the rules use (18, 23), the bounds, and anything in between
-AGES = (LEEFTIJD_MIN, 11, 12, 15, 16, 17, 18, 19, 22, 23, 24, 65, LEEFTIJD_MAX)
-
-
-def _value(rng: random.Random, spec: FieldSpec) -> Any:
-    if spec.kind == "enum":
-        return rng.choice(spec.values)
-    if spec.kind == "bool":
-        return rng.random() < 0.5
-    if spec.kind == "tribool":
-        return rng.choice((True, False, None))
-    if rng.random() < 0.25:
-        return None
-    return rng.choice(AGES) if rng.random() < 0.7 else rng.randint(LEEFTIJD_MIN, LEEFTIJD_MAX)
-
-
-def _put(out: dict[str, Any], path: str, value: Any) -> None:
-    *parents, leaf = path.split(".")
-    node = out
-    for part in parents:
-        node = node.setdefault(part, {})
-    node[leaf] = value
-
-
-def random_flow(rng: random.Random) -> dict[str, Any]:
-    """A well-formed flow with every field drawn uniformly (wet only where allowed).
-
-    The six criteria of a conflict van plichten are all true in a quarter of the flows
-    (uniform draws would make that case rare); ``noodzakelijk`` is often null.
-    """
-    out: dict[str, Any] = {}
-    cvp_all = rng.random() < 0.25
-    for path, spec in flow_fields().items():
-        if path.endswith(".wet"):
-            side = path.split(".")[0]
-            taak = out[side]["taak"]
-            if taak in WET_TASKS and rng.random() < 0.8:
-                _put(out, path, rng.choice(spec.values))
-            continue
-        value = _value(rng, spec)
-        if cvp_all and ".conflict_van_plichten." in path and not path.endswith("geraadpleegd"):
-            value = True
-        if value is not None or spec.kind == "tribool":
-            _put(out, path, value)
-    return out
-
-
-def random_flows(n: int, seed: int) -> list[Flow]:
-    rng = random.Random(seed)
-    return [flow_from_json(random_flow(rng)) for _ in range(n)]
 
 
 # -- the reduced exhaustive domain ---------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import textwrap
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NoReturn
@@ -18,8 +19,9 @@ import yaml
 from . import __version__
 from .cli_verify import register as register_verification
 from .decision import Decision
-from .model.convert import Problem, check_flow_json, flow_from_json, suggest
+from .model.convert import InvalidInput, Problem, check_flow_json, flow_from_json, suggest
 from .model.flow import Flow
+from .model.intake import show
 from .model.schema import flow_schema
 from .rulebook import ENGINES, LANGS, Rulebook, load_rulebook
 from .rules.expr import TRUE, unparse
@@ -63,18 +65,49 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def read_json(source: str) -> Any:
-    """The JSON value in a file (or stdin for ``-``); exits 2 when unreadable or invalid."""
+#: default cap on a decide input, in MiB (``--max-input``); a flow is ~300 bytes
+MAX_INPUT_MIB = 16
+#: most flows in one input document (``--max-flows``)
+MAX_FLOWS = 50_000
+#: most problem lines printed for one input; the rest is counted
+MAX_ERROR_LINES = 50
+
+
+def _read_capped(stream: Any, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes, read in chunks (an endless stream never fills memory)."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = stream.read(min(1 << 20, limit + 1 - size))
+        if not chunk:
+            break
+        if isinstance(chunk, str):
+            chunk = chunk.encode("utf-8")
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def read_json(source: str, max_bytes: int = MAX_INPUT_MIB << 20) -> Any:
+    """The JSON value in a file (or stdin for ``-``); exits 2 when unreadable, too
+    large, too deeply nested or invalid."""
     shown = "<stdin>" if source == "-" else source
     try:
         if source == "-":
-            raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+            stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else sys.stdin
+            raw = _read_capped(stream, max_bytes)
         else:
-            raw = Path(source).read_bytes()
+            with Path(source).open("rb") as handle:
+                raw = _read_capped(handle, max_bytes)
     except OSError as exc:
         fail(f"cannot read {shown}: {exc.strerror or exc}")
+    if len(raw) > max_bytes:
+        fail(
+            f"{shown}: input larger than {max_bytes >> 20} MiB (the --max-input limit); "
+            "split it into smaller documents or raise the limit"
+        )
     try:
-        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         fail(f"{shown}: not UTF-8 text (byte {exc.start})")
     try:
@@ -83,8 +116,10 @@ def read_json(source: str) -> Any:
         )
     except json.JSONDecodeError as exc:
         fail(f"{shown}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}")
+    except RecursionError:
+        fail(f"{shown}: invalid flow: JSON nested too deeply (a flow is 4 levels deep)")
     except ValueError as exc:
-        fail(f"{shown}: invalid JSON: {exc}")
+        fail(f"{shown}: invalid JSON: {show(str(exc), 200)}")
 
 
 def _indexed(index: int, problem: Problem) -> str:
@@ -92,19 +127,37 @@ def _indexed(index: int, problem: Problem) -> str:
     return f"{path}: {problem.message}"
 
 
-def flows_from(data: Any, shown: str) -> tuple[list[Flow], bool]:
+def _capped_lines(lines: list[str]) -> list[str]:
+    if len(lines) <= MAX_ERROR_LINES:
+        return lines
+    return [*lines[:MAX_ERROR_LINES], f"…and {len(lines) - MAX_ERROR_LINES} more problem lines"]
+
+
+def flows_from(data: Any, shown: str, max_flows: int = MAX_FLOWS) -> tuple[list[Flow], bool]:
     """Validate every flow (all of them, before any is decided): (flows, was_array)."""
     if isinstance(data, dict):
-        problems = check_flow_json(data)
-        if problems:
-            fail(f"{shown}: invalid flow:", [str(p) for p in problems])
-        return [flow_from_json(data)], False
+        try:
+            return [flow_from_json(data)], False
+        except InvalidInput as exc:
+            fail(f"{shown}: invalid flow:", [str(p) for p in exc.problems])
     if isinstance(data, list):
-        lines = [_indexed(i, p) for i, item in enumerate(data) for p in check_flow_json(item)]
+        if len(data) > max_flows:
+            fail(
+                f"{shown}: {len(data)} flows in one document, more than the --max-flows "
+                f"limit of {max_flows}; split the input or raise the limit"
+            )
+        flows: list[Flow] = []
+        lines: list[str] = []
+        bad = 0
+        for i, item in enumerate(data):
+            try:
+                flows.append(flow_from_json(item))
+            except InvalidInput as exc:
+                bad += 1
+                lines.extend(_indexed(i, p) for p in exc.problems)
         if lines:
-            bad = len({line.split("]", 1)[0] for line in lines})
-            fail(f"{shown}: {bad} of {len(data)} flows are invalid:", lines)
-        return [flow_from_json(item) for item in data], True
+            fail(f"{shown}: {bad} of {len(data)} flows are invalid:", _capped_lines(lines))
+        return flows, True
     kind = "null" if data is None else type(data).__name__
     fail(f"{shown}: expected a flow (JSON object) or an array of flows, got {kind}")
 
@@ -186,26 +239,57 @@ def main() -> None:
     show_default=True,
     help="Decide with the Python evaluator or by evaluating the compiled Z3 formulas.",
 )
+@click.option(
+    "--max-input",
+    type=click.IntRange(min=1),
+    default=MAX_INPUT_MIB,
+    show_default=True,
+    help="Largest input accepted, in MiB.",
+)
+@click.option(
+    "--max-flows",
+    type=click.IntRange(min=1),
+    default=MAX_FLOWS,
+    show_default=True,
+    help="Most flows accepted in one input array.",
+)
 @click.argument("source", metavar="INPUT")
-def decide(as_json: bool, lang: str, rules: str | None, engine: str, source: str) -> None:
+def decide(
+    as_json: bool,
+    lang: str,
+    rules: str | None,
+    engine: str,
+    max_input: int,
+    max_flows: int,
+    source: str,
+) -> None:
     """Decide the flow(s) in INPUT (a JSON file, or - for stdin).
 
     A JSON object gives one decision, an array gives an array of decisions in
-    the same order. Every flow is validated before any is decided.
+    the same order. Every flow is validated before any is decided; decisions
+    are written as they are made, so memory does not grow with the output.
     """
     shown = "<stdin>" if source == "-" else source
-    flows, many = flows_from(read_json(source), shown)
+    flows, many = flows_from(read_json(source, max_input << 20), shown, max_flows)
     book = _rulebook(rules)
-    decisions = [book.decide(f, lang, engine=engine) for f in flows]
+    decisions = (book.decide(f, lang, engine=engine) for f in flows)
     if as_json:
-        out = [d.to_json() for d in decisions]
-        click.echo(_dump(out if many else out[0]))
+        if not many:
+            click.echo(_dump(next(decisions).to_json()))
+            return
+        # the same text as one json.dumps(list, indent=2), written item by item
+        click.echo("[" if flows else "[]")
+        for i, d in enumerate(decisions):
+            item = textwrap.indent(_dump(d.to_json()), "  ")
+            click.echo(item + ("," if i < len(flows) - 1 else ""))
+        if flows:
+            click.echo("]")
         return
-    blocks = [render_decision(d, lang) for d in decisions]
-    if many:
-        blocks = [f"== [{i}] ==\n{block}" for i, block in enumerate(blocks)]
-    if blocks:
-        click.echo("\n\n".join(blocks))
+    for i, d in enumerate(decisions):
+        block = render_decision(d, lang)
+        if many:
+            block = f"== [{i}] ==\n{block}"
+        click.echo(("\n" if i else "") + block)
 
 
 @main.command()

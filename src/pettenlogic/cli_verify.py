@@ -1,9 +1,11 @@
 """The verification commands: ``prove``, ``check`` and ``diff`` (DESIGN §5).
 
 Exit codes: ``prove`` 0 when every outcome is as expected, 1 otherwise, 2 on
-invalid specs, 3 when Z3 and the evaluator disagree on a counterexample;
-``check`` 0 without errors or warnings, 1 with findings, 2 on invalid input;
-``diff`` 0 (2 on invalid input).
+invalid specs, 3 when Z3 and the evaluator disagree on a counterexample, 4 when
+a property ran out of time (and none failed); ``check`` 0 without errors or
+warnings, 1 with findings, 2 on invalid input, 4 when its time limit ran out
+(the findings so far are printed); ``diff`` 0, 2 on invalid input, 4 when a
+limit (time or number of groups) stopped it before it was complete.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from .rules.spec import Specs
 
 EXIT_INVALID = 2
 EXIT_INTERNAL = 3
+EXIT_TIME_LIMIT = 4
+
+TIMEOUT_TYPE = click.FloatRange(min=0, min_open=True)
 
 
 def _fail(
@@ -52,9 +57,11 @@ def _dump(data: Any) -> None:
     help="Spec folder to use instead of the bundled one.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of outcomes.")
-@click.option("--timeout", default=20, show_default=True, help="Seconds per property.")
+@click.option(
+    "--timeout", type=TIMEOUT_TYPE, default=20, show_default=True, help="Seconds per property."
+)
 @click.argument("names", nargs=-1)
-def prove(rules: str | None, as_json: bool, timeout: int, names: tuple[str, ...]) -> None:
+def prove(rules: str | None, as_json: bool, timeout: float, names: tuple[str, ...]) -> None:
     """Prove the properties of the rule set (all, or NAME…)."""
     from .solver.prove import InternalMismatch, prove_all
 
@@ -70,7 +77,7 @@ def prove(rules: str | None, as_json: bool, timeout: int, names: tuple[str, ...]
 
         _fail("unknown property: " + ", ".join(f"{n}{suggest(n, sorted(known))}" for n in unknown))
     try:
-        outcomes = prove_all(specs, props, list(names) or None, timeout * 1000)
+        outcomes = prove_all(specs, props, list(names) or None, max(1, int(timeout * 1000)))
     except InternalMismatch as exc:
         _fail(f"internal error, Z3 and the evaluator disagree: {exc}", code=EXIT_INTERNAL)
     if as_json:
@@ -78,7 +85,7 @@ def prove(rules: str | None, as_json: bool, timeout: int, names: tuple[str, ...]
     else:
         by_name = {p.naam: p for p in props}
         for o in outcomes:
-            mark = "ok  " if o.as_expected else "FAIL"
+            mark = "ok  " if o.as_expected else "TIME" if o.uitkomst == "onbekend" else "FAIL"
             click.echo(f"{mark} {o.naam}: {o.uitkomst} (verwacht {o.verwacht}, {o.seconden:.2f} s)")
             if o.tegenvoorbeeld is not None:
                 click.echo(
@@ -96,7 +103,10 @@ def prove(rules: str | None, as_json: bool, timeout: int, names: tuple[str, ...]
                 click.echo(f"     toelichting: {by_name[o.naam].toelichting}")
         good = sum(o.as_expected for o in outcomes)
         click.echo(f"{good} of {len(outcomes)} properties as expected")
-    sys.exit(0 if all(o.as_expected for o in outcomes) else 1)
+    failed = [o for o in outcomes if not o.as_expected]
+    if failed and all(o.uitkomst == "onbekend" for o in failed):
+        sys.exit(EXIT_TIME_LIMIT)
+    sys.exit(1 if failed else 0)
 
 
 @click.command()
@@ -115,19 +125,34 @@ def prove(rules: str | None, as_json: bool, timeout: int, names: tuple[str, ...]
 )
 @click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
 @click.option("--info", is_flag=True, help="Also list informational overlaps.")
-def check(rules: str | None, gemeente: str | None, as_json: bool, info: bool) -> None:
+@click.option(
+    "--timeout",
+    type=TIMEOUT_TYPE,
+    default=300,
+    show_default=True,
+    help="Seconds for the whole check; when they run out, the findings so far are shown.",
+)
+def check(
+    rules: str | None, gemeente: str | None, as_json: bool, info: bool, timeout: float
+) -> None:
     """Consistency: conflicts, dead or shadowed rules, local rules the law sets aside."""
+    from .solver.check import CheckTimeout
     from .solver.check import check as run_check
 
     specs = _specs(rules, gemeente)
     start = time.perf_counter()
-    findings = run_check(specs)
+    complete = True
+    try:
+        findings = run_check(specs, timeout)
+    except CheckTimeout as exc:
+        findings, complete = exc.findings, False
     serious = [f for f in findings if f.ernst != "info"]
     if as_json:
         _dump(
             {
                 "bevindingen": [f.to_json() for f in findings],
                 "seconden": round(time.perf_counter() - start, 3),
+                "volledig": complete,
             }
         )
     else:
@@ -145,6 +170,13 @@ def check(rules: str | None, gemeente: str | None, as_json: bool, info: bool) ->
             f"{len(serious)} findings ({n_info} informational overlaps"
             f"{'' if info else ', shown with --info'})"
         )
+    if not complete:
+        click.echo(
+            f"pettenlogic: check incomplete: the time limit of {timeout:g} s ran out "
+            "(raise it with --timeout)",
+            err=True,
+        )
+        sys.exit(EXIT_TIME_LIMIT)
     sys.exit(1 if serious else 0)
 
 
@@ -152,16 +184,37 @@ def check(rules: str | None, gemeente: str | None, as_json: bool, info: bool) ->
 @click.argument("dir_a", type=click.Path(file_okay=False))
 @click.argument("dir_b", type=click.Path(file_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the groups as JSON.")
-def diff(dir_a: str, dir_b: str, as_json: bool) -> None:
+@click.option(
+    "--timeout",
+    type=TIMEOUT_TYPE,
+    default=60,
+    show_default=True,
+    help="Seconds for the whole diff; when they run out, the groups so far are shown.",
+)
+@click.option(
+    "--max-groups",
+    type=click.IntRange(min=1),
+    default=5000,
+    show_default=True,
+    help="Stop after this many groups of differing flows.",
+)
+def diff(dir_a: str, dir_b: str, as_json: bool, timeout: float, max_groups: int) -> None:
     """Flows whose verdict or duties differ between two rule sets, grouped."""
     from .solver.diff import render_table, semantic_diff
 
     a, b = _specs(dir_a), _specs(dir_b)
-    result = semantic_diff(a, b)
+    result = semantic_diff(a, b, max_groups=max_groups, timeout_ms=max(1, int(timeout * 1000)))
     if as_json:
         _dump(result.to_json())
     else:
         click.echo(render_table(result))
+    if not result.complete:
+        click.echo(
+            "pettenlogic: diff incomplete: a limit ran out "
+            f"(--timeout {timeout:g} s, --max-groups {max_groups})",
+            err=True,
+        )
+        sys.exit(EXIT_TIME_LIMIT)
     sys.exit(0)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +26,7 @@ class Rulebook:
     def __init__(self, specs: Specs) -> None:
         self.specs = specs
         self.evaluator = Evaluator(specs)
+        self._z3: Z3Engine | None = None
 
     @property
     def digest(self) -> str:
@@ -65,12 +65,25 @@ class Rulebook:
             return self.z3.decide(parsed, lang)
         return self.evaluator.decide(parsed, lang)
 
-    @cached_property
+    @property
     def z3(self) -> Z3Engine:
-        """The rulebook compiled to Z3 (built on first use)."""
-        from .solver.engine import Z3Engine
+        """The rulebook compiled to Z3 (built once, on first use, by one thread)."""
+        if self._z3 is None:
+            from .solver.guard import Z3_LOCK
 
-        return Z3Engine(self.specs)
+            with Z3_LOCK:
+                if self._z3 is None:
+                    from .solver.engine import Z3Engine
+
+                    self._z3 = Z3Engine(self.specs)
+        return self._z3
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the rule data travels; compiled closures and Z3 terms are rebuilt on arrival
+        return {"specs": self.specs}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["specs"])  # type: ignore[misc]
 
     def trace(self, flow: Flow | Mapping[str, Any]) -> Trace:
         """The evaluator's full reasoning for one flow (for tests and tools)."""

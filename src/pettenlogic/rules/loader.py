@@ -77,6 +77,10 @@ class SpecError(ValueError):
         self.problems = problems
         super().__init__("invalid specs:\n  " + "\n  ".join(problems))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # rebuilt from its problems, not from the message (a pool sends errors pickled)
+        return (type(self), (self.problems,))
+
 
 def bundled_specs() -> Path:
     """The spec folder shipped in the package (or the repo's, in a source checkout)."""

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import attrs
@@ -26,6 +27,7 @@ from ..model.convert import flow_from_json, flow_to_json
 from ..rules.expr import And, unparse
 from ..rules.spec import Regel, Specs
 from .compiler import Compiled
+from .guard import serialized
 from .sorts import FlowVars
 
 ERNST_ORDER = {"fout": 0, "waarschuwing": 1, "info": 2}
@@ -51,9 +53,21 @@ class Finding:
         }
 
 
+class CheckTimeout(RuntimeError):
+    """The time limit of a check ran out; ``findings`` holds what was found until then."""
+
+    def __init__(self, seconds: float, findings: list[Finding]) -> None:
+        self.seconds = seconds
+        self.findings = findings
+        super().__init__(f"check did not finish within {seconds:g} s")
+
+
 class Checker:
-    def __init__(self, specs: Specs) -> None:
+    def __init__(self, specs: Specs, timeout_s: float | None = None) -> None:
         self.specs = specs
+        self.timeout_s = timeout_s
+        self.deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        self.found: list[Finding] = []
         self.fv = FlowVars("")
         self.c = Compiled(specs, self.fv)
         self.solver = z3.Solver()
@@ -64,7 +78,11 @@ class Checker:
         self.solver.push()
         self.solver.add(*conds)
         try:
-            if self.solver.check() != z3.sat:
+            self._limit(self.solver)
+            result = self.solver.check()
+            if result == z3.unknown and self.deadline is not None:
+                self._expired()
+            if result != z3.sat:
                 return None
             raw = self.fv.flow_json(self.solver.model())
             return flow_to_json(flow_from_json(raw))
@@ -81,12 +99,26 @@ class Checker:
             s.assert_and_track(self.c.ec.compile(part), f"{rule.id}: {unparse(part)}")
         if rule.noodzaak:
             s.assert_and_track(z3.Not(self.c.nood_nee), f"{rule.id}: noodzakelijk != False")
+        self._limit(s)
         if s.check() != z3.unsat:
             return ()
         return tuple(sorted(str(x) for x in s.unsat_core()))
 
+    def _limit(self, solver: z3.Solver) -> None:
+        """Give the next query only the time that is left."""
+        if self.deadline is None:
+            return
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            self._expired()
+        solver.set("timeout", max(1, int(left * 1000)))
+
+    def _expired(self) -> None:
+        assert self.timeout_s is not None
+        raise CheckTimeout(self.timeout_s, sorted(self.found, key=_order))
+
     def run(self) -> list[Finding]:
-        out: list[Finding] = []
+        out = self.found
         c, rules = self.c, self.specs.regels
         by_id = {r.id: r for r in rules}
         for r in rules:
@@ -198,8 +230,14 @@ class Checker:
                             flow,
                         )
                     )
-        return sorted(out, key=lambda f: (ERNST_ORDER[f.ernst], f.soort, f.regels))
+        return sorted(out, key=_order)
 
 
-def check(specs: Specs) -> list[Finding]:
-    return Checker(specs).run()
+def _order(f: Finding) -> tuple[int, str, tuple[str, ...]]:
+    return (ERNST_ORDER[f.ernst], f.soort, f.regels)
+
+
+@serialized
+def check(specs: Specs, timeout_s: float | None = None) -> list[Finding]:
+    """Every finding; with ``timeout_s``, raise :class:`CheckTimeout` when time runs out."""
+    return Checker(specs, timeout_s).run()

@@ -20,6 +20,7 @@ from ..model.convert import flow_from_json, flow_to_json
 from ..model.vocabulary import Plicht
 from ..rules.spec import Specs
 from .compiler import Compiled
+from .guard import serialized
 from .prove import InternalMismatch
 from .sorts import FlowVars
 
@@ -56,6 +57,7 @@ class DiffResult:
         }
 
 
+@serialized
 def semantic_diff(
     a: Specs, b: Specs, max_groups: int = 5000, timeout_ms: int = 60_000
 ) -> DiffResult:
@@ -65,12 +67,17 @@ def semantic_diff(
     duty_diff = {p.value: ca.has_plicht(p.value) != cb.has_plicht(p.value) for p in Plicht}
     differs = z3.Or(ca.verdict != cb.verdict, *duty_diff.values())
     s = z3.Solver()
-    s.set("timeout", timeout_ms)
+    deadline = time.monotonic() + timeout_ms / 1000
     s.add(*fv.well_formed(), differs)
     ev_a, ev_b = Evaluator(a), Evaluator(b)
     groups: list[Group] = []
     complete = True
     while True:
+        left_ms = int((deadline - time.monotonic()) * 1000)
+        if left_ms <= 0:
+            complete = False
+            break
+        s.set("timeout", left_ms)  # the limit holds for the whole diff, not per query
         result = s.check()
         if result == z3.unsat:
             break

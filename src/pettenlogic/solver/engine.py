@@ -18,12 +18,14 @@ from ..model.flow import Flow
 from ..model.vocabulary import Effect, Oordeel, Verwerkingsverantwoordelijke
 from ..rules.spec import Specs
 from .compiler import VERDICT_EFFECT, Compiled
+from .guard import serialized
 from .sorts import FlowVars
 
 
 class Z3Engine:
     """Decides flows by evaluating the compiled rulebook under an assignment."""
 
+    @serialized
     def __init__(self, specs: Specs) -> None:
         self.specs = specs
         self.fv = FlowVars()
@@ -68,11 +70,16 @@ class Z3Engine:
 
     def truth(self, flow: Flow) -> dict[tuple[str, ...], bool]:
         """Every compiled term's value for this flow."""
+        bits = self._bits(flow)
+        return {key: bool(bits >> i & 1) for i, key in enumerate(self.names)}
+
+    @serialized
+    def _bits(self, flow: Flow) -> int:
+        # every Z3 object made here is freed on return, still under the lock
         value = z3.simplify(z3.substitute(self.packed, *self.fv.assignment(flow)))
         if not z3.is_int_value(value):
             raise RuntimeError(f"Z3 did not reduce the decision to a value: {value}")
-        bits = value.as_long()
-        return {key: bool(bits >> i & 1) for i, key in enumerate(self.names)}
+        return int(value.as_long())
 
     def trace(self, flow: Flow) -> Trace:
         """The same :class:`Trace` the evaluator builds, with every truth value from Z3."""

@@ -21,6 +21,7 @@ from ..properties import Atom, Eigenschap, OnSide, Side, holds, part
 from ..rules.expr import And, Const, Not, Or
 from ..rules.spec import Bron, Specs
 from .compiler import Compiled
+from .guard import serialized
 from .sorts import FlowVars
 
 
@@ -244,6 +245,7 @@ class Prover:
         return {s: side.decision for s, side in sides.items()}
 
 
+@serialized
 def prove_all(
     specs: Specs, props: list[Eigenschap], names: list[str] | None = None, timeout_ms: int = 20_000
 ) -> list[Outcome]:

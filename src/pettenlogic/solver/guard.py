@@ -1,0 +1,37 @@
+"""Thread safety for Z3: one lock around every use of its (single, global) context.
+
+Z3's context is not safe to use from several threads at once (8 threads deciding
+with ``engine="z3"`` on one rulebook crashed the process). Every entry point of
+this package takes :data:`Z3_LOCK`, so callers may share a rulebook between
+threads; Z3 work is then serialised, while the Python evaluator runs freely.
+Reference-count decrements may still come from any thread (the garbage
+collector frees Z3 objects wherever it runs), so Z3's own guard for those is
+switched on too. For parallel Z3 work use processes (see the security page).
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+import z3
+
+Z3_LOCK = threading.RLock()
+
+z3.Z3_enable_concurrent_dec_ref(z3.main_ctx().ref())
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def serialized(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run ``fn`` holding :data:`Z3_LOCK` (re-entrant, so entry points may nest)."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with Z3_LOCK:
+            return fn(*args, **kwargs)
+
+    return run
