@@ -217,38 +217,61 @@ def flow_from_json(data: Any, where: str = "") -> Flow:
     return flow
 
 
-def _object_problems(cls: type, obj: Any, path: str, out: list[Problem]) -> None:
-    """Type problems of an attrs object built in Python (attrs does not check types)."""
+@cache
+def _plan(cls: type) -> tuple[tuple[str, str, Any, bool], ...]:
+    """(name, kind, type, optional) per field, read once: type hints are slow to resolve."""
     hints = resolved_types(cls)
+    plan = []
     for field in attrs.fields(cls):
-        value = getattr(obj, field.name)
-        where = join_path(path, field.name)
         tp, optional = _unwrap_optional(hints[field.name])
-        if value is None and optional:
-            continue
         if is_nested(tp):
-            if isinstance(value, tp):
-                _object_problems(tp, value, where, out)
-            else:
-                out.append(Problem(where, f"expected a {tp.__name__} object, got {show(value)}"))
+            kind = "nested"
         elif isinstance(tp, type) and issubclass(tp, Enum):
-            if not isinstance(value, tp):
-                allowed = ", ".join(m.value for m in tp)
-                known = isinstance(value, str) and value in {m.value for m in tp}
-                hint = f" (use {tp.__name__}({show(value)}))" if known else ""
-                out.append(
-                    Problem(
-                        where,
-                        f"expected a {tp.__name__} member, got {show(value)}{hint}; "
-                        f"allowed: {allowed}",
-                    )
-                )
-        elif tp is bool:
-            if type(value) is not bool:
-                shown = "true, false or null" if optional else "true or false"
-                out.append(Problem(where, f"expected {shown}, got {show(value)}"))
-        elif tp is int and type(value) is not int:
-            out.append(Problem(where, f"expected an integer, got {show(value)}"))
+            kind = "enum"
+        else:
+            kind = "bool" if tp is bool else "int"
+        plan.append((field.name, kind, tp, optional))
+    return tuple(plan)
+
+
+def _typed_json(cls: type, obj: Any, path: str, out: list[Problem]) -> dict[str, Any]:
+    """The flow JSON of an attrs object built in Python, noting every member whose
+    type is wrong (attrs does not check types; ``attrs.evolve`` takes anything)."""
+    data: dict[str, Any] = {}
+    for name, kind, tp, optional in _plan(cls):
+        value = getattr(obj, name)
+        if value is None and optional:
+            if kind == "bool":
+                data[name] = None  # an open judgement is written as null
+            continue
+        if kind == "nested":
+            if isinstance(value, tp):
+                data[name] = _typed_json(tp, value, join_path(path, name), out)
+                continue
+            message = f"expected a {tp.__name__} object, got {show(value)}"
+        elif kind == "enum":
+            if isinstance(value, tp):
+                data[name] = value
+                continue
+            known = isinstance(value, str) and value in {m.value for m in tp}
+            hint = f" (use {tp.__name__}({show(value)}))" if known else ""
+            allowed = ", ".join(m.value for m in tp)
+            message = (
+                f"expected a {tp.__name__} member, got {show(value)}{hint}; allowed: {allowed}"
+            )
+        elif kind == "bool":
+            if type(value) is bool:
+                data[name] = value
+                continue
+            message = f"expected {'true, false or null' if optional else 'true or false'}"
+            message += f", got {show(value)}"
+        else:
+            if type(value) is int:
+                data[name] = value
+                continue
+            message = f"expected an integer, got {show(value)}"
+        out.append(Problem(join_path(path, name), message))
+    return data
 
 
 def check_flow_object(flow: Any) -> list[Problem]:
@@ -257,10 +280,10 @@ def check_flow_object(flow: Any) -> list[Problem]:
     if not isinstance(flow, Flow):
         return [Problem("", f"expected a Flow object, got {show(flow)}")]
     problems: list[Problem] = []
-    _object_problems(Flow, flow, "", problems)
+    data = _typed_json(Flow, flow, "", problems)
     if problems:
         return cap(problems)
-    return _checked(flow_to_json(flow))[1]
+    return _checked(data)[1]
 
 
 def _unstructure(obj: Any) -> Any:
