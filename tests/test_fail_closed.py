@@ -484,3 +484,33 @@ def test_cli_byte_flips_agree_with_the_library(rb: Rulebook) -> None:
         else:
             assert result.exit_code == 0, result.stderr
             assert json.loads(result.stdout) == expected
+
+
+# -- the security page states the limits the code has ------------------------------------
+
+
+def test_security_page_states_the_current_limits() -> None:
+    from pettenlogic import cli as cli_module
+    from pettenlogic.model import convert, intake
+
+    page = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    rows = {
+        line.split("`")[1]: line
+        for line in page.splitlines()
+        if (line.startswith("| ") and "(`MAX_" in line) or "(`SHOWN" in line
+    }
+    expected = {
+        "MAX_DEPTH": f"{intake.MAX_DEPTH} levels",
+        "MAX_STRING": f"{intake.MAX_STRING:,} characters",
+        "MAX_NODES": f"{intake.MAX_NODES:,}",
+        "MAX_INT": f"10<sup>{len(str(intake.MAX_INT)) - 1}</sup>",
+        "MAX_PROBLEMS": f"{intake.MAX_PROBLEMS}, then",
+        "SHOWN_CHARS": f"{intake.SHOWN_CHARS}, with",
+    }
+    assert 10 ** (len(str(intake.MAX_INT)) - 1) == intake.MAX_INT
+    for name, text in expected.items():
+        assert name in rows and text in rows[name], (name, rows.get(name))
+    assert f"up to {convert.SUGGEST_MAX} characters" in page
+    assert f"{cli_module.MAX_INPUT_MIB} MiB (`--max-input MIB`)" in page
+    assert f"{cli_module.MAX_FLOWS:,} (`--max-flows N`)" in page
+    assert f"{cli_module.MAX_ERROR_LINES}, then a count" in page
