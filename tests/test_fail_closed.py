@@ -497,7 +497,7 @@ def test_security_page_states_the_current_limits() -> None:
     rows = {
         line.split("`")[1]: line
         for line in page.splitlines()
-        if (line.startswith("| ") and "(`MAX_" in line) or "(`SHOWN" in line
+        if line.startswith("| ") and ("(`MAX_" in line or "(`SHOWN" in line)
     }
     expected = {
         "MAX_DEPTH": f"{intake.MAX_DEPTH} levels",
