@@ -32,7 +32,8 @@ from fuzzing import (
     mutate_object,
 )
 from pettenlogic import InvalidInput, Rulebook, SpecError, flow_from_json, load_rulebook
-from pettenlogic.cli import _reject_constant, _reject_duplicates, main
+from pettenlogic.batch import parse_json
+from pettenlogic.cli import main
 from pettenlogic.model.convert import Problem
 from pettenlogic.model.intake import MAX_DEPTH, MAX_PROBLEMS, MAX_STRING, SHOWN_CHARS
 from strategies import flow_dicts, flows, random_flow, random_flows
@@ -473,9 +474,7 @@ def test_cli_byte_flips_agree_with_the_library(rb: Rulebook) -> None:
     for flipped in byte_flips(rng, text, 300):
         result = cli("decide", "--json", "-", stdin=flipped.encode("utf-8"))
         try:
-            parsed = json.loads(
-                flipped, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
-            )
+            parsed = parse_json(flipped)
             expected = rb.decide(parsed).to_json()
         except (ValueError, InvalidInput):
             expected = None

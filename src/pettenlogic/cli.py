@@ -17,6 +17,7 @@ import click
 import yaml
 
 from . import __version__
+from .batch import parse_json
 from .cli_verify import register as register_verification
 from .decision import Decision
 from .model.convert import InvalidInput, Problem, check_flow_json, flow_from_json, suggest
@@ -50,19 +51,6 @@ def _rulebook(rules: str | None) -> Rulebook:
 
 
 # -- reading flows ----------------------------------------------------------------
-
-
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key '{key}' in a JSON object")
-        out[key] = value
-    return out
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
 
 
 #: default cap on a decide input, in MiB (``--max-input``); a flow is ~300 bytes
@@ -111,9 +99,7 @@ def read_json(source: str, max_bytes: int = MAX_INPUT_MIB << 20) -> Any:
     except UnicodeDecodeError as exc:
         fail(f"{shown}: not UTF-8 text (byte {exc.start})")
     try:
-        return json.loads(
-            text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
-        )
+        return parse_json(text)
     except json.JSONDecodeError as exc:
         fail(f"{shown}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}")
     except RecursionError:
@@ -253,6 +239,25 @@ def main() -> None:
     show_default=True,
     help="Most flows accepted in one input array.",
 )
+@click.option(
+    "--jsonl",
+    is_flag=True,
+    help="Stream JSON Lines: one flow per line in, one decision record per line out.",
+)
+@click.option(
+    "--on-error",
+    type=click.Choice(["fail", "skip"]),
+    default="fail",
+    show_default=True,
+    help="With --jsonl: stop at the first invalid line, or report it and go on.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="With --jsonl: processes that decide in parallel.",
+)
 @click.argument("source", metavar="INPUT")
 def decide(
     as_json: bool,
@@ -261,6 +266,9 @@ def decide(
     engine: str,
     max_input: int,
     max_flows: int,
+    jsonl: bool,
+    on_error: str,
+    workers: int,
     source: str,
 ) -> None:
     """Decide the flow(s) in INPUT (a JSON file, or - for stdin).
@@ -268,7 +276,16 @@ def decide(
     A JSON object gives one decision, an array gives an array of decisions in
     the same order. Every flow is validated before any is decided; decisions
     are written as they are made, so memory does not grow with the output.
+
+    With --jsonl, INPUT holds one flow per line (or {"id": ..., "flow": {...}})
+    and each line gives one record {"regel": N, "beslissing": {...}} in input
+    order, in flat memory; invalid lines are reported on stderr.
     """
+    if jsonl:
+        _decide_jsonl(source, rules, lang, engine, on_error, workers)
+        return
+    if workers != 1 or on_error != "fail":
+        fail("--workers and --on-error apply only with --jsonl")
     shown = "<stdin>" if source == "-" else source
     flows, many = flows_from(read_json(source, max_input << 20), shown, max_flows)
     book = _rulebook(rules)
@@ -290,6 +307,56 @@ def decide(
         if many:
             block = f"== [{i}] ==\n{block}"
         click.echo(("\n" if i else "") + block)
+
+
+def _decide_jsonl(
+    source: str, rules: str | None, lang: str, engine: str, on_error: str, workers: int
+) -> None:
+    """Stream decisions of a JSON Lines input; exit 2 if any line was invalid."""
+    from .batch import LineError, decide_stream, read_lines
+    from .progress import Progress
+
+    book = _rulebook(rules)
+    try:
+        stream = sys.stdin.buffer if source == "-" else Path(source).open("rb")  # noqa: SIM115
+    except OSError as exc:
+        fail(f"cannot read {source}: {exc.strerror or exc}")
+    shown = "<stdin>" if source == "-" else source
+    progress = Progress.for_stream(stream, sys.stderr)
+    invalid = decided = 0
+    out = sys.stdout
+    try:
+        for number, result in decide_stream(book, read_lines(stream), lang, engine, workers):
+            if isinstance(result, LineError):
+                invalid += 1
+                if invalid <= MAX_ERROR_LINES:
+                    progress.clear()
+                    for problem in result.problems[:3]:
+                        click.echo(f"pettenlogic: {shown}:{number}: {problem}", err=True)
+                if on_error == "fail":
+                    break
+            else:
+                out.write(result + "\n")
+                decided += 1
+            progress.tick()
+    except OSError as exc:
+        fail(f"cannot read {shown}: {exc.strerror or exc}")
+    finally:
+        progress.done()
+        out.flush()
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    if invalid:
+        if invalid > MAX_ERROR_LINES:
+            click.echo(
+                f"pettenlogic: …and {invalid - MAX_ERROR_LINES:,} more invalid lines", err=True
+            )
+        stopped = " (stopped at the first; --on-error skip goes on)" if on_error == "fail" else ""
+        click.echo(
+            f"pettenlogic: {shown}: {invalid:,} invalid line(s){stopped}, {decided:,} decided",
+            err=True,
+        )
+        sys.exit(EXIT_INVALID)
 
 
 @main.command()

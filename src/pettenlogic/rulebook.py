@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,14 +56,41 @@ class Rulebook:
         ``engine="z3"`` evaluates the compiled Z3 formulas instead of the Python
         evaluator; both give the same decision (a differential test checks it).
         """
-        if lang not in LANGS:
-            raise ValueError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
-        if engine not in ENGINES:
-            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+        self._check_options(lang, engine)
         parsed = self.as_flow(flow)
         if engine == "z3":
             return self.z3.decide(parsed, lang)
         return self.evaluator.decide(parsed, lang)
+
+    def decide_many(
+        self,
+        flows: Iterable[Flow | Mapping[str, Any]],
+        lang: str = "nl",
+        engine: str = "evaluator",
+    ) -> Iterator[Decision]:
+        """Decide flows one by one as they are read (an iterator, so memory stays flat).
+
+        An invalid flow raises :class:`~pettenlogic.InvalidInput` when it is reached,
+        naming its index; the decisions before it have been yielded.
+        """
+        self._check_options(lang, engine)
+        return self._decide_each(flows, lang, engine)
+
+    def _decide_each(
+        self, flows: Iterable[Flow | Mapping[str, Any]], lang: str, engine: str
+    ) -> Iterator[Decision]:
+        for index, flow in enumerate(flows):
+            try:
+                yield self.decide(flow, lang, engine)
+            except InvalidInput as exc:
+                raise InvalidInput(exc.problems, f"[{index}]") from None
+
+    @staticmethod
+    def _check_options(lang: str, engine: str) -> None:
+        if lang not in LANGS:
+            raise ValueError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
 
     @property
     def z3(self) -> Z3Engine:

@@ -1,0 +1,175 @@
+"""Deciding streams of flows (JSON Lines) in flat memory, in one or more processes.
+
+A line holds one flow, or ``{"id": ..., "flow": {...}}`` to carry the caller's
+own id through. Each input line gives one output record, in input order:
+``{"regel": N, "beslissing": {...}}`` (plus ``"id"`` when given) for a decided
+flow, or a :class:`LineError` for a line that is not a valid flow. Nothing is
+held beyond a bounded window of batches, so memory does not grow with the input.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+import attrs
+
+from .model.convert import InvalidInput
+from .model.intake import show
+from .rulebook import Rulebook
+
+#: longest input line, in bytes (a flow is about 300)
+MAX_LINE_BYTES = 1 << 20
+#: lines sent to a worker process at a time
+BATCH_LINES = 2_000
+#: batches in flight per worker (bounds memory with several workers)
+WINDOW_PER_WORKER = 2
+ENVELOPE_KEYS = frozenset({"id", "flow"})
+
+
+@attrs.frozen
+class LineError:
+    """A line that could not be decided, with its problems as text."""
+
+    regel: int
+    problems: tuple[str, ...]
+
+
+Record = tuple[int, str | LineError]
+"""(line number, the output line as JSON text, or the line's error)"""
+
+
+def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, raw line) for every non-blank line; ``None`` for a line longer
+    than :data:`MAX_LINE_BYTES`, which is skipped without being kept in memory."""
+    number = 0
+    while True:
+        raw = stream.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while True:  # drop the rest of the overlong line
+                rest = stream.readline(1 << 16)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield number, None
+            continue
+        if raw.strip():
+            yield number, raw
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {show(key)} in a JSON object")
+        out[key] = value
+    return out
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json(text: str) -> Any:
+    """Strict JSON: no duplicate keys, no NaN or Infinity. Raises ``ValueError``
+    (``RecursionError`` for nesting deeper than the parser allows)."""
+    return json.loads(text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)
+
+
+def decide_line(
+    book: Rulebook, number: int, raw: bytes | None, lang: str, engine: str
+) -> str | LineError:
+    """One input line to its output JSON text, or its error."""
+    if raw is None:
+        return LineError(number, (f"line longer than {MAX_LINE_BYTES} bytes",))
+    try:
+        data = parse_json(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        return LineError(number, (f"not UTF-8 text (byte {exc.start})",))
+    except RecursionError:
+        return LineError(number, ("JSON nested too deeply (a flow is 4 levels deep)",))
+    except ValueError as exc:
+        return LineError(number, (f"invalid JSON: {show(str(exc), 200)}",))
+    record: dict[str, Any] = {"regel": number}
+    if isinstance(data, dict) and "flow" in data and set(data) <= ENVELOPE_KEYS:
+        if "id" in data:
+            if not isinstance(data["id"], str | int) or isinstance(data["id"], bool):
+                problem = f"id: must be a string or an integer, got {show(data['id'])}"
+                return LineError(number, (problem,))
+            record["id"] = data["id"]
+        data = data["flow"]
+    try:
+        decision = book.decide(data, lang, engine=engine)
+    except InvalidInput as exc:
+        return LineError(number, tuple(str(p) for p in exc.problems))
+    record["beslissing"] = decision.to_json()
+    return json.dumps(record, ensure_ascii=False)
+
+
+def _decide_batch(
+    book: Rulebook, batch: list[tuple[int, bytes | None]], lang: str, engine: str
+) -> list[Record]:
+    return [(n, decide_line(book, n, raw, lang, engine)) for n, raw in batch]
+
+
+Line = tuple[int, bytes | None]
+
+
+def _batches(lines: Iterable[Line]) -> Iterator[list[Line]]:
+    batch: list[Line] = []
+    for item in lines:
+        batch.append(item)
+        if len(batch) >= BATCH_LINES:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# -- worker processes ------------------------------------------------------------------
+
+_worker_book: Rulebook | None = None
+
+
+def _init_worker(book: Rulebook) -> None:
+    global _worker_book
+    _worker_book = book
+
+
+def _work(args: tuple[list[tuple[int, bytes | None]], str, str]) -> list[Record]:
+    batch, lang, engine = args
+    assert _worker_book is not None, "worker started without a rulebook"
+    return _decide_batch(_worker_book, batch, lang, engine)
+
+
+def decide_stream(
+    book: Rulebook,
+    lines: Iterable[tuple[int, bytes | None]],
+    lang: str = "nl",
+    engine: str = "evaluator",
+    workers: int = 1,
+) -> Iterator[Record]:
+    """Every line's record, in input order, from ``workers`` processes.
+
+    With more than one worker, at most ``WINDOW_PER_WORKER`` batches per worker
+    are in flight, so a fast reader never fills memory ahead of slow workers.
+    """
+    if workers <= 1:
+        for number, raw in lines:
+            yield number, decide_line(book, number, raw, lang, engine)
+        return
+    context = multiprocessing.get_context("spawn" if os.name != "posix" else "fork")
+    window: deque[Any] = deque()
+    with context.Pool(workers, initializer=_init_worker, initargs=(book,)) as pool:
+        for batch in _batches(lines):
+            window.append(pool.apply_async(_work, ((batch, lang, engine),)))
+            if len(window) >= workers * WINDOW_PER_WORKER:
+                yield from window.popleft().get()
+        while window:
+            yield from window.popleft().get()

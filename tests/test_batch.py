@@ -1,0 +1,145 @@
+"""Streaming decisions: JSON Lines in and out, ``decide_many``, workers, bad lines."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import DESIGN_EXAMPLE
+from pettenlogic import InvalidInput, Rulebook, load_rulebook
+from pettenlogic.batch import MAX_LINE_BYTES, LineError, decide_stream, read_lines
+from pettenlogic.cli import MAX_ERROR_LINES, main
+from strategies import random_flow
+
+
+@pytest.fixture(scope="module")
+def rb() -> Rulebook:
+    return load_rulebook()
+
+
+def lines_of(items: list[Any]) -> str:
+    return "".join((x if isinstance(x, str) else json.dumps(x)) + "\n" for x in items)
+
+
+def run(*args: str, stdin: str | bytes) -> Any:
+    return CliRunner().invoke(main, ["decide", *args], input=stdin)
+
+
+def test_decide_many_is_lazy_and_names_the_bad_index(rb: Rulebook) -> None:
+    flows = [random_flow(random.Random(i)) for i in range(5)]
+    got = rb.decide_many(iter([*flows, {"x": 1}, DESIGN_EXAMPLE]))
+    for flow in flows:
+        assert next(got).to_json() == rb.decide(flow).to_json()
+    with pytest.raises(InvalidInput) as info:
+        next(got)
+    assert str(info.value).startswith("[5]: ")
+
+
+def test_decide_many_checks_its_options_at_once(rb: Rulebook) -> None:
+    with pytest.raises(ValueError, match="lang"):
+        rb.decide_many([], lang="de")
+
+
+def test_jsonl_records_in_input_order_with_line_numbers_and_ids(rb: Rulebook) -> None:
+    flows = [random_flow(random.Random(i)) for i in range(30)]
+    items: list[Any] = [*flows[:10], "", {"id": "abc", "flow": flows[10]}, *flows[11:]]
+    result = run("--jsonl", "-", stdin=lines_of(items))
+    assert result.exit_code == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["regel"] for r in records] == [*range(1, 11), *range(12, 32)]
+    assert records[10]["id"] == "abc"
+    assert all("id" not in r for i, r in enumerate(records) if i != 10)
+    for flow, record in zip(flows, records, strict=True):
+        assert record["beslissing"] == rb.decide(flow).to_json()
+
+
+def test_jsonl_fail_stops_at_the_first_invalid_line() -> None:
+    items = [DESIGN_EXAMPLE, {"x": 1}, DESIGN_EXAMPLE]
+    result = run("--jsonl", "-", stdin=lines_of(items))
+    assert result.exit_code == 2
+    assert len(result.stdout.splitlines()) == 1
+    assert "<stdin>:2: x: unknown key 'x'" in result.stderr
+    assert "1 invalid line(s) (stopped at the first" in result.stderr
+
+
+def test_jsonl_skip_decides_the_valid_lines_and_caps_the_report() -> None:
+    bad = MAX_ERROR_LINES + 30
+    items = [DESIGN_EXAMPLE] + ["{not json"] * bad + [DESIGN_EXAMPLE]
+    result = run("--jsonl", "--on-error", "skip", "-", stdin=lines_of(items))
+    assert result.exit_code == 2
+    assert [json.loads(x)["regel"] for x in result.stdout.splitlines()] == [1, bad + 2]
+    assert "…and 30 more invalid lines" in result.stderr
+    assert f"{bad} invalid line(s), 2 decided" in result.stderr
+    assert len(result.stderr.splitlines()) == MAX_ERROR_LINES + 2
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        ("[" * 50_000, "nested too deeply"),
+        ('{"a": 1, "a": 2}', "duplicate key"),
+        ('{"gegevens": NaN}', "NaN is not valid JSON"),
+        ('{"id": [1], "flow": {}}', "id: must be a string or an integer"),
+        ('{"id": "x", "flow": {"van": 1}}', "van: wrong type"),
+        ("17", "a flow must be a JSON object"),
+    ],
+)
+def test_jsonl_bad_lines_are_clean_errors(line: str, fragment: str) -> None:
+    result = run("--jsonl", "-", stdin=line + "\n")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert fragment in result.stderr
+
+
+def test_jsonl_overlong_and_non_utf8_lines(rb: Rulebook) -> None:
+    data = (
+        b"x" * (MAX_LINE_BYTES + 10) + b"\n\xff\xfe\n" + json.dumps(DESIGN_EXAMPLE).encode() + b"\n"
+    )
+    result = run("--jsonl", "--on-error", "skip", "-", stdin=data)
+    assert result.exit_code == 2
+    assert f":1: line longer than {MAX_LINE_BYTES} bytes" in result.stderr
+    assert ":2: not UTF-8 text" in result.stderr
+    assert json.loads(result.stdout)["regel"] == 3
+
+
+def test_read_lines_does_not_keep_an_overlong_line() -> None:
+    stream = io.BytesIO(b"a" * (3 * MAX_LINE_BYTES) + b"\nok\n")
+    assert list(read_lines(stream)) == [(1, None), (2, b"ok\n")]
+
+
+def test_workers_give_the_same_records_in_the_same_order(rb: Rulebook, tmp_path: Path) -> None:
+    from pettenlogic import batch
+
+    flows = [random_flow(random.Random(i)) for i in range(300)]
+    lines = [(i + 1, json.dumps(f).encode()) for i, f in enumerate(flows)]
+    lines.insert(100, (0, b"{}"))
+    original = batch.BATCH_LINES
+    batch.BATCH_LINES = 17  # many small batches, so the window really turns over
+    try:
+        one = list(decide_stream(rb, lines, workers=1))
+        two = list(decide_stream(rb, lines, workers=2))
+    finally:
+        batch.BATCH_LINES = original
+    assert one == two
+    assert isinstance(one[100][1], LineError)
+
+
+def test_workers_from_the_command_line(tmp_path: Path) -> None:
+    path = tmp_path / "flows.jsonl"
+    path.write_text(lines_of([random_flow(random.Random(i)) for i in range(50)]))
+    single = run("--jsonl", str(path), stdin="")
+    double = run("--jsonl", "--workers", "2", str(path), stdin="")
+    assert single.exit_code == double.exit_code == 0
+    assert single.stdout == double.stdout
+
+
+def test_workers_and_on_error_need_jsonl() -> None:
+    result = run("--workers", "2", "-", stdin=json.dumps(DESIGN_EXAMPLE))
+    assert result.exit_code == 2
+    assert "only with --jsonl" in result.stderr
