@@ -19,7 +19,7 @@ from typing import IO, Any
 import attrs
 
 from .model.convert import InvalidInput
-from .model.intake import show
+from .model.intake import quoted_key, show
 from .rulebook import Rulebook
 
 #: longest input line, in bytes (a flow is about 300)
@@ -67,7 +67,7 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise ValueError(f"duplicate key {show(key)} in a JSON object")
+            raise ValueError(f"duplicate key {quoted_key(key)} in a JSON object")
         out[key] = value
     return out
 
