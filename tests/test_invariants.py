@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pettenlogic import Decision, Flow, Rulebook, flow_from_json, load_rulebook
-from pettenlogic import evaluate as evaluate_module
+from pettenlogic.evaluate import interpreter as evaluate_module
 from pettenlogic.model.fields import flow_fields
 from pettenlogic.model.vocabulary import TAKEN_MET_WET, Effect, Oordeel, Toestemming, Werkgever
 from pettenlogic.rules.loader import bundled_specs

@@ -26,7 +26,8 @@ from typing import Any
 import attrs
 
 from .decision import Decision
-from .evaluate import Evaluator, Trace, _Compiler
+from .evaluate import Evaluator, Trace
+from .evaluate.interpreter import _Compiler
 from .model.convert import suggest
 from .model.fields import flow_fields
 from .model.vocabulary import (

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .model.vocabulary import Oordeel
+from ..model.vocabulary import Oordeel
 
 if TYPE_CHECKING:
-    from .evaluate import Trace
-    from .rules.spec import Specs
+    from ..rules.spec import Specs
+    from .interpreter import Trace
 
 _VERDICT = {
     "nl": {

@@ -23,12 +23,12 @@ from typing import Any
 
 import attrs
 
-from .decision import Decision, Gevolgtekst
-from .model.fields import flow_fields
-from .model.flow import Flow
-from .model.vocabulary import Effect, Oordeel, Voorwaarde
-from .rules.expr import And, Cmp, Const, Expr, Flag, In, Not, Or, Ref, Same
-from .rules.spec import Bron, Gevolg, Regel, Specs, exception_structure
+from ..decision import Decision, Gevolgtekst
+from ..model.fields import flow_fields
+from ..model.flow import Flow
+from ..model.vocabulary import Effect, Oordeel, Voorwaarde
+from ..rules.expr import And, Cmp, Const, Expr, Flag, In, Not, Or, Ref, Same
+from ..rules.spec import Bron, Gevolg, Regel, Specs, exception_structure
 
 Env = dict[str, Any]
 Cond = Callable[[Env, dict[str, bool]], bool]

@@ -1,6 +1,6 @@
 """The second interpreter: the same rule objects compiled to Z3 terms.
 
-:class:`Compiled` mirrors :mod:`pettenlogic.evaluate` step by step (applies →
+:class:`Compiled` mirrors :mod:`pettenlogic.evaluate.interpreter` step by step (applies →
 effective → overridden → active → verdict → deciding → duties/conditions →
 aanvullingen → toekenningen), but as formulas over :class:`FlowVars`, so that a
 solver can reason about *every* well-formed flow at once.
