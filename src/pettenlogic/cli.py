@@ -223,7 +223,8 @@ def main() -> None:
     type=click.Choice(ENGINES),
     default="evaluator",
     show_default=True,
-    help="Decide with the Python evaluator or by evaluating the compiled Z3 formulas.",
+    help="Decide with the Python evaluator, its compiled fast path, or the compiled Z3"
+    " formulas (all give the same decision).",
 )
 @click.option(
     "--max-input",

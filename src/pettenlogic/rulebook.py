@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .decision import Decision
-from .evaluate import Evaluator, Trace
+from .evaluate import Evaluator, Trace, flatten
+from .evaluate.accept import accept_flow
+from .evaluate.fast import FastPath
 from .model.convert import InvalidInput, check_flow_object, flow_from_json
 from .model.flow import Flow
 from .rules.loader import load_specs
@@ -17,7 +19,8 @@ if TYPE_CHECKING:
     from .solver.engine import Z3Engine
 
 LANGS = ("nl", "en")
-ENGINES = ("evaluator", "z3")
+#: every engine gives the same decision; "compiled" shares decisions between flows
+ENGINES = ("evaluator", "compiled", "z3")
 
 
 class Rulebook:
@@ -26,6 +29,7 @@ class Rulebook:
     def __init__(self, specs: Specs) -> None:
         self.specs = specs
         self.evaluator = Evaluator(specs)
+        self.fast = FastPath(specs, self.evaluator)
         self._z3: Z3Engine | None = None
 
     @property
@@ -53,14 +57,27 @@ class Rulebook:
     ) -> Decision:
         """Decide one flow; raises :class:`~pettenlogic.InvalidInput` on malformed input.
 
-        ``engine="z3"`` evaluates the compiled Z3 formulas instead of the Python
-        evaluator; both give the same decision (a differential test checks it).
+        The default ``engine="evaluator"`` runs the interpreter; ``"compiled"``
+        evaluates the conditions partially evaluated for the flow's tasks and
+        category, and reuses the interpreter's decision for a flow whose
+        conditions come out the same (see :mod:`pettenlogic.evaluate.fast`; fast
+        once warm); ``"z3"`` evaluates the compiled Z3 formulas. All three give
+        the same decision (differential tests check it).
         """
         self._check_options(lang, engine)
+        if engine == "compiled":
+            return self._decide_fast(flow, lang)
         parsed = self.as_flow(flow)
         if engine == "z3":
             return self.z3.decide(parsed, lang)
         return self.evaluator.decide(parsed, lang)
+
+    def _decide_fast(self, flow: Flow | Mapping[str, Any], lang: str) -> Decision:
+        env = accept_flow(flow) if type(flow) is dict else None
+        if env is not None:
+            return self.fast.decide(env, lang, lambda: flow_from_json(flow))
+        parsed = self.as_flow(flow)  # validates, or raises InvalidInput
+        return self.fast.decide(flatten(parsed), lang, lambda: parsed)
 
     def decide_many(
         self,

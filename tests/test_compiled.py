@@ -1,0 +1,145 @@
+"""The compiled path (``engine="compiled"``) answers exactly as the interpreter.
+
+It shares decisions between flows whose partially evaluated conditions come out
+the same, and accepts dicts through an acceptor compiled from the flow schema.
+Both are checked here against the interpreter and the full validator: Hypothesis
+flows, a seeded batch, the reduced exhaustive domain, a deliberately broken rule
+set (with local rules), and mutated inputs for the acceptor.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fuzzing import mutate_json
+from pettenlogic import Rulebook, flow_from_json, load_rulebook
+from pettenlogic.evaluate import flatten
+from pettenlogic.evaluate.accept import UnsupportedSchema, _object, accept_flow
+from pettenlogic.evaluate.residue import Residue, decision_fields
+from pettenlogic.model.convert import check_flow_json
+from pettenlogic.rules.expr import And, Cmp, Const, Flag, Not, Or
+from strategies import flow_dicts, random_flow
+from test_differential import broken_copy, exhaustive_flows
+
+SEED = 20261128
+
+
+@pytest.fixture(scope="module")
+def fresh() -> Rulebook:
+    return load_rulebook()
+
+
+def same(rb: Rulebook, data: Any, lang: str = "nl") -> str | None:
+    want = rb.decide(data, lang, engine="evaluator").to_json()
+    got = rb.decide(data, lang, engine="compiled").to_json()
+    return None if got == want else f"{json.dumps(data)}\n  compiled {got}\n  evaluator {want}"
+
+
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(flow=flow_dicts(), lang=st.sampled_from(["nl", "en"]))
+def test_hypothesis_flows_agree(fresh: Rulebook, flow: dict[str, Any], lang: str) -> None:
+    report = same(fresh, flow, lang)
+    assert report is None, report
+
+
+def test_seeded_flows_agree_and_decisions_are_shared(fresh: Rulebook) -> None:
+    rng = random.Random(SEED)
+    batch = [random_flow(rng) for _ in range(10_000)]
+    before = len(fresh.fast.memo)
+    bad = [r for r in (same(fresh, d) for d in batch) if r]
+    assert not bad, "\n".join(bad[:3])
+    # flows of one key whose residues agree share one decision object
+    assert len(fresh.fast.memo) - before < len(batch)
+    again = [fresh.decide(d, engine="compiled") for d in batch[:200]]
+    assert all(a is fresh.decide(d, engine="compiled") for a, d in zip(again, batch, strict=False))
+
+
+def test_flow_objects_agree(fresh: Rulebook) -> None:
+    rng = random.Random(SEED + 1)
+    for _ in range(500):
+        flow = flow_from_json(random_flow(rng))
+        assert fresh.decide(flow, engine="compiled") == fresh.decide(flow)
+
+
+def test_exhaustive_reduced_domain_agrees(fresh: Rulebook) -> None:
+    bad = [r for r in (same(fresh, d) for d in exhaustive_flows()) if r]
+    assert not bad, "\n".join(bad[:3])
+
+
+def test_broken_rule_set_agrees(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Agreement must hold for any valid rule set, local rules and exceptions included."""
+    rb = load_rulebook(broken_copy(tmp_path_factory.mktemp("broken")))
+    rng = random.Random(SEED + 2)
+    bad = [r for r in (same(rb, random_flow(rng)) for _ in range(3_000)) if r]
+    assert not bad, "\n".join(bad[:3])
+
+
+# -- the acceptor ------------------------------------------------------------------------
+
+
+@settings(max_examples=500, deadline=None)
+@given(flow=flow_dicts())
+def test_acceptor_accepts_valid_flows_with_the_interpreters_environment(
+    flow: dict[str, Any],
+) -> None:
+    env = accept_flow(flow)
+    assert env is not None
+    assert env == flatten(flow_from_json(flow))
+
+
+@settings(max_examples=1_000, deadline=None)
+@given(flow=flow_dicts(), seed=st.integers(0, 2**32 - 1))
+def test_acceptor_never_accepts_what_the_schema_refuses(flow: dict[str, Any], seed: int) -> None:
+    _what, data = mutate_json(random.Random(seed), flow)
+    if accept_flow(data) is not None:
+        assert check_flow_json(data) == []
+
+
+def test_acceptor_refuses_a_schema_it_does_not_know() -> None:
+    with pytest.raises(UnsupportedSchema, match="patternProperties"):
+        _object({"type": "object", "properties": {}, "patternProperties": {}}, "")
+    with pytest.raises(UnsupportedSchema, match="closed objects"):
+        _object({"type": "object", "properties": {}}, "")
+
+
+def test_acceptor_takes_an_integral_float_as_json_schema_does() -> None:
+    data = {
+        "gegevens": {"categorie": "hulpvraag", "betrokkene": {"leeftijd": 15.0}},
+        "van": {"taak": "jeugdhulp"},
+        "naar": {"taak": "veilig_thuis"},
+    }
+    env = accept_flow(data)
+    assert env is not None and env["gegevens.betrokkene.leeftijd"] == 15
+    assert type(env["gegevens.betrokkene.leeftijd"]) is int
+
+
+# -- partial evaluation --------------------------------------------------------------------
+
+
+def test_residue_folds_known_fields_and_keeps_the_rest() -> None:
+    known = {"van.taak": "jeugdhulp"}
+    r = Residue({}, known)
+    kept = Flag("omstandigheden.pgb")
+    assert r.of(And((Cmp("van.taak", "==", "jeugdhulp"), kept))) == kept
+    assert r.of(Or((Cmp("van.taak", "==", "jeugdhulp"), kept))) == Const(True)
+    assert r.of(Not(Cmp("van.taak", "!=", "jeugdhulp"))) == Const(True)
+    assert r.of(Cmp("gegevens.betrokkene.leeftijd", "<", 18)) == Cmp(
+        "gegevens.betrokkene.leeftijd", "<", 18
+    )
+
+
+def test_decision_fields_are_few_for_a_statutory_route(fresh: Rulebook) -> None:
+    known = {
+        "van.taak": "jeugdhulp",
+        "naar.taak": "veilig_thuis",
+        "gegevens.categorie": "hulpvraag",
+    }
+    fields = decision_fields(fresh.specs, known)
+    assert "van.taak" not in fields
+    assert len(fields) < 25
