@@ -201,24 +201,33 @@ class Tally:
         return not (self.crashes or self.accepted_invalid) and self.refused == self.tried
 
 
-def fuzz_json(rb: Rulebook, flows: list[dict[str, Any]], seed: int, n: int) -> Tally:
-    """``n`` mutated dict flows through ``Rulebook.decide`` (both engines, alternately)."""
+ENGINES = ("z3", "evaluator", "compiled", "evaluator", "compiled")
+
+
+def fuzz(
+    rb: Rulebook,
+    flows: list[Any],
+    mutate: Callable[[random.Random, Any], tuple[str, Any]],
+    seed: int,
+    n: int,
+) -> Tally:
+    """``n`` mutants of ``flows`` through ``Rulebook.decide``, every engine in turn."""
     rng, tally = random.Random(seed), Tally()
     for i in range(n):
-        what, data = mutate_json(rng, rng.choice(flows))
-        engine = "z3" if i % 5 == 0 else "evaluator"
-        tally.judge(what, lambda data=data, engine=engine: rb.decide(data, engine=engine))
+        what, value = mutate(rng, rng.choice(flows))
+        engine = ENGINES[i % len(ENGINES)]
+        tally.judge(what, lambda value=value, engine=engine: rb.decide(value, engine=engine))
     return tally
+
+
+def fuzz_json(rb: Rulebook, flows: list[dict[str, Any]], seed: int, n: int) -> Tally:
+    """``n`` mutated dict flows (see :func:`mutate_json`)."""
+    return fuzz(rb, flows, mutate_json, seed, n)
 
 
 def fuzz_objects(rb: Rulebook, flows: list[Flow], seed: int, n: int) -> Tally:
-    """``n`` mutated Flow objects through ``Rulebook.decide`` (both engines, alternately)."""
-    rng, tally = random.Random(seed), Tally()
-    for i in range(n):
-        what, obj = mutate_object(rng, rng.choice(flows))
-        engine = "z3" if i % 5 == 0 else "evaluator"
-        tally.judge(what, lambda obj=obj, engine=engine: rb.decide(obj, engine=engine))
-    return tally
+    """``n`` mutated Flow objects (see :func:`mutate_object`)."""
+    return fuzz(rb, flows, mutate_object, seed, n)
 
 
 def byte_flips(rng: random.Random, text: str, count: int) -> Iterator[str]:
