@@ -3,8 +3,8 @@
 
 Runs the mutators of ``tests/fuzzing.py`` at a larger scale than CI does: mutated
 dict flows and mutated :class:`~pettenlogic.Flow` objects through
-``Rulebook.decide`` (every fifth on the Z3 engine), and valid random flows that
-must all decide. Prints, per kind: tried / refused / crashes / accepted invalid /
+``Rulebook.decide`` (the evaluator, compiled and Z3 engines in turn), and valid
+random flows that must all decide. Prints, per kind: tried / refused / crashes / accepted invalid /
 permitting on invalid, and the first few offenders.
 
 Usage::
