@@ -513,3 +513,23 @@ def test_security_page_states_the_current_limits() -> None:
     assert f"{cli_module.MAX_INPUT_MIB} MiB (`--max-input MIB`)" in page
     assert f"{cli_module.MAX_FLOWS:,} (`--max-flows N`)" in page
     assert f"{cli_module.MAX_ERROR_LINES}, then a count" in page
+
+
+def test_problems_carry_value_and_allowed_values_as_data(rb: Rulebook) -> None:
+    err = refused(rb, {**DESIGN_EXAMPLE, "van": {"taak": "jeugdhulpp"}, "extra": [1]})
+    by_path = {p.path: p for p in err.problems}
+    taak = by_path["van.taak"]
+    assert taak.value == "jeugdhulpp"
+    assert "jeugdhulp" in taak.allowed
+    assert by_path["extra"].value == "extra"
+    assert "gegevens" in by_path["extra"].allowed
+    assert json.loads(json.dumps([p.to_json() for p in err.problems]))  # JSON-safe
+    long = refused(rb, {**DESIGN_EXAMPLE, "van": {"taak": "j" * 900}}).problems[0]
+    assert len(long.value) <= SHOWN_CHARS + 1
+
+
+def test_flow_object_problems_carry_allowed_values(rb: Rulebook) -> None:
+    flow = _valid_flow()
+    err = refused(rb, attrs.evolve(flow, van=attrs.evolve(flow.van, taak="jeugdhulp")))
+    assert err.problems[0].value == "jeugdhulp"
+    assert "veilig_thuis" in err.problems[0].allowed

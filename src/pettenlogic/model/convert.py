@@ -102,6 +102,8 @@ def _describe(err: ValidationError) -> list[Problem]:
                 join_path(path, key),
                 f"unknown key {quoted_key(key)}{suggest(key, allowed)}; "
                 f"allowed keys: {', '.join(allowed)}",
+                key,
+                allowed,
             )
             for key in extra
         ]
@@ -111,7 +113,10 @@ def _describe(err: ValidationError) -> list[Problem]:
         shown = ", ".join(str(v) for v in allowed)
         return [
             Problem(
-                path, f"unknown value {value}{suggest(err.instance, allowed)}; allowed: {shown}"
+                path,
+                f"unknown value {value}{suggest(err.instance, allowed)}; allowed: {shown}",
+                err.instance,
+                allowed,
             )
         ]
     if kind == "type":
@@ -124,15 +129,15 @@ def _describe(err: ValidationError) -> list[Problem]:
         values = [v for v in schema.get("enum", []) if v is not None]
         if values:
             message += f"; allowed: {', '.join(values)}"
-        return [Problem(path, message)]
+        return [Problem(path, message, err.instance, values)]
     if kind == "required":
         missing = err.message.split("'")[1] if "'" in err.message else "?"
         where = f"{path}.{missing}" if path else missing
         return [Problem(where, "required field is missing")]
     if kind == "not" and schema.get("x-bericht"):
-        return [Problem(path, f"value {value} not allowed here: {WET_MESSAGE}")]
+        return [Problem(path, f"value {value} not allowed here: {WET_MESSAGE}", err.instance)]
     if kind in ("minimum", "maximum"):
-        return [Problem(path, f"value {value} out of range: {err.message}")]
+        return [Problem(path, f"value {value} out of range: {err.message}", err.instance)]
     return [Problem(path, err.message)]
 
 
@@ -270,7 +275,8 @@ def _typed_json(cls: type, obj: Any, path: str, out: list[Problem]) -> dict[str,
                 data[name] = value
                 continue
             message = f"expected an integer, got {show(value)}"
-        out.append(Problem(join_path(path, name), message))
+        options = [m.value for m in tp] if kind == "enum" else []
+        out.append(Problem(join_path(path, name), message, value, options))
     return data
 
 

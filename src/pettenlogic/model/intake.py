@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
+from enum import Enum
 from typing import Any
 
 import attrs
@@ -34,13 +35,41 @@ SHOWN_CHARS = 60
 
 @attrs.frozen
 class Problem:
-    """One reason an input was rejected."""
+    """One reason an input was rejected, as text and as data.
+
+    ``value`` is the offending value (a JSON scalar; a long string is cut, other
+    values are given in their shown form) and ``allowed`` the values or keys that
+    would have been accepted, where there is such a list.
+    """
 
     path: str
     message: str
+    value: Any = attrs.field(default=None, converter=lambda v: as_data(v))
+    allowed: tuple[str, ...] = attrs.field(default=(), converter=tuple)
 
     def __str__(self) -> str:
         return f"{self.path or '<root>'}: {self.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "message": self.message,
+            "value": self.value,
+            "allowed": list(self.allowed),
+        }
+
+
+def as_data(value: Any) -> Any:
+    """A bounded, JSON-safe copy of an offending value for :attr:`Problem.value`."""
+    if value is None or (isinstance(value, bool | int | float) and not isinstance(value, Enum)):
+        if isinstance(value, float) and not math.isfinite(value):
+            return repr(value)
+        if isinstance(value, int) and abs(value) > MAX_INT:
+            return show(value)
+        return value
+    if type(value) is str:
+        return value if len(value) <= SHOWN_CHARS else value[:SHOWN_CHARS] + "…"
+    return show(value)
 
 
 def show(value: Any, limit: int = SHOWN_CHARS) -> str:
