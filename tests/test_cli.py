@@ -180,7 +180,17 @@ def test_text_output_of_an_array_is_indexed(tmp_path: Path) -> None:
     assert result.exit_code == 0
     for i in range(len(FLOWS)):
         assert f"== [{i}] ==" in result.stdout
-    assert result.stdout.count("oordeel: ") == len(FLOWS)
+    assert result.stdout.count("verdict: ") == len(FLOWS)
+
+
+def test_english_text_has_english_labels(tmp_path: Path) -> None:
+    """--lang en is English throughout: labels too, not only the texts."""
+    result = run("decide", "--lang", "en", str(write(tmp_path, FLOWS)))
+    assert result.exit_code == 0
+    for dutch in ("oordeel:", "grondslag:", "plichten:", "voorwaarden:", "bronnen:", "uitleg:"):
+        assert dutch not in result.stdout
+    for english in ("verdict:", "legal ground:", "duties:", "explanation:", "controller:"):
+        assert english in result.stdout
 
 
 def test_stdin(rulebook: Rulebook) -> None:

@@ -150,9 +150,36 @@ def flows_from(data: Any, shown: str, max_flows: int = MAX_FLOWS) -> tuple[list[
 
 # -- rendering a decision ---------------------------------------------------------
 
+#: labels of the text rendering; the values after them are the contract's codes
 _WORDS = {
-    "nl": {"none": "(geen)", "yes": "ja", "no": "nee"},
-    "en": {"none": "(none)", "yes": "yes", "no": "no"},
+    "nl": {
+        "none": "(geen)",
+        "yes": "ja",
+        "no": "nee",
+        "oordeel": "oordeel",
+        "regels": "regels",
+        "grondslag": "grondslag",
+        "plichten": "plichten",
+        "voorwaarden": "voorwaarden",
+        "beroepsgeheim": "beroepsgeheim",
+        "verwerkingsverantwoordelijke": "verwerkingsverantwoordelijke",
+        "bronnen": "bronnen",
+        "uitleg": "uitleg",
+    },
+    "en": {
+        "none": "(none)",
+        "yes": "yes",
+        "no": "no",
+        "oordeel": "verdict",
+        "regels": "rules",
+        "grondslag": "legal ground",
+        "plichten": "duties",
+        "voorwaarden": "open conditions",
+        "beroepsgeheim": "professional secrecy",
+        "verwerkingsverantwoordelijke": "controller",
+        "bronnen": "sources",
+        "uitleg": "explanation",
+    },
 }
 
 
@@ -163,24 +190,25 @@ def _bron_line(b: Bron) -> str:
 def render_decision(decision: Decision, lang: str = "nl") -> str:
     """A readable text block of one decision (full texts, no truncation)."""
     w = _WORDS[lang]
-    lines = [f"oordeel: {decision.oordeel.value}"]
-    lines.append(f"regels: {', '.join(decision.regels) or w['none']}")
-    lines.append(f"grondslag: {', '.join(decision.grondslag) or w['none']}")
+    lines = [f"{w['oordeel']}: {decision.oordeel.value}"]
+    lines.append(f"{w['regels']}: {', '.join(decision.regels) or w['none']}")
+    lines.append(f"{w['grondslag']}: {', '.join(decision.grondslag) or w['none']}")
     for key, items in (("plichten", decision.plichten), ("voorwaarden", decision.voorwaarden)):
         if not items:
-            lines.append(f"{key}: {w['none']}")
+            lines.append(f"{w[key]}: {w['none']}")
             continue
-        lines.append(f"{key}:")
+        lines.append(f"{w[key]}:")
         for item in items:
             lines.append(f"  - {item.code}: {item.tekst}")
-    lines.append(f"beroepsgeheim: {w['yes'] if decision.beroepsgeheim else w['no']}")
-    lines.append(f"verwerkingsverantwoordelijke: {decision.verwerkingsverantwoordelijke}")
+    secrecy = w["yes"] if decision.beroepsgeheim else w["no"]
+    lines.append(f"{w['beroepsgeheim']}: {secrecy}")
+    lines.append(f"{w['verwerkingsverantwoordelijke']}: {decision.verwerkingsverantwoordelijke}")
     if decision.bronnen:
-        lines.append("bronnen:")
+        lines.append(f"{w['bronnen']}:")
         lines.extend(f"  - {_bron_line(b)}" for b in decision.bronnen)
     else:
-        lines.append(f"bronnen: {w['none']}")
-    lines.append("uitleg:")
+        lines.append(f"{w['bronnen']}: {w['none']}")
+    lines.append(f"{w['uitleg']}:")
     lines.extend(f"  {line}" for line in decision.uitleg.splitlines())
     lines.append(f"rulebook: {decision.rulebook}")
     return "\n".join(lines)
