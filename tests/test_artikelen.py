@@ -162,6 +162,7 @@ def test_review_findings_stay_fixed(specs: Specs) -> None:
     # Participatiewet 64: lid 1 onder n, and the duty only on request
     p64 = _cited(specs, Regeling.PARTICIPATIEWET, "64")
     assert [(b.lid, b.onderdeel) for _, b in p64] == [("1", "n")]
+    assert "desgevraagd" in str(specs.regel("reintegratie-verstrekking-college").als)
     # the Verwijsindex controller and the youth-care medebehandelaar exception
     assert {b.lid for _, b in _cited(specs, Regeling.JEUGDWET, "7.1.2.2")} == {"1", "2", "3"}
     mede = specs.regel("medebehandelaar").bronnen
