@@ -170,6 +170,10 @@ def test_review_findings_stay_fixed(specs: Specs) -> None:
     # the meldcode duty cites both statutory bases
     meldcode = {(b.regeling, b.artikel) for b in specs.plichten["meldcode_volgen"].bronnen}
     assert {(Regeling.JEUGDWET, "4.1.7"), (Regeling.WMO, "3.3")} <= meldcode
+    # the Wgs duty to the college rests on the handreiking alone
+    wgs = specs.regel("schuldhulp-verstrekking-college")
+    assert wgs.alleen_handreiking and wgs.laag.value == "richtlijn"
+    assert all(b.regeling is Regeling.HANDREIKING for b in wgs.bronnen)
 
 
 # -- labels, links and JSON ---------------------------------------------------------------

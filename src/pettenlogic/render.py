@@ -468,6 +468,11 @@ def _rule_md(specs: Specs, anchors: Anchors, r: Any, exceptors: Sequence[str]) -
         out.append(
             "- **dekt_bijzondere_gegevens:** yes — the ground also covers special-category data"
         )
+    if r.alleen_handreiking:
+        out.append(
+            "- **alleen_handreiking:** yes — no statutory basis was found; the rule states what "
+            "the handreiking says and cites only the handreiking"
+        )
     out += _bronnen_md(r.bronnen, anchors)
     out += ["- **uitleg:**", *_tekst_lines(r.uitleg, "  ")]
     if r.grenzen:

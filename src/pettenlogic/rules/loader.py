@@ -324,6 +324,27 @@ def _bronnen(
     return tuple(out)
 
 
+def _alleen_handreiking(
+    ctx: _Ctx, obj: Located, what: str, laag: Laag, bronnen: tuple[Bron, ...]
+) -> bool:
+    """``alleen_handreiking: true``: a richtlijn rule that knowingly cites no law article."""
+    flag = _get(ctx, obj, "alleen_handreiking", bool, what, required=False, default=False)
+    if not flag:
+        return False
+    if laag is not Laag.RICHTLIJN:
+        ctx.error(
+            obj.line_of("alleen_handreiking"),
+            f"{what}: only a rule with laag: richtlijn may rest on the handreiking alone, "
+            f"got laag {laag.value!r}",
+        )
+    if any(b.regeling is not Regeling.HANDREIKING for b in bronnen):
+        ctx.error(
+            obj.line_of("alleen_handreiking"),
+            f"{what}: alleen_handreiking is true, yet the rule cites a law article",
+        )
+    return True
+
+
 class _Loader:
     def __init__(self, root: Path, rules_dir: Path) -> None:
         self.root = root
@@ -554,8 +575,17 @@ class _Loader:
             "voorwaarden",
             "grenzen",
             "dekt_bijzondere_gegevens",
+            "alleen_handreiking",
         }
     )
+
+    def regel_bronnen(
+        self, ctx: _Ctx, obj: Located, what: str, sectie: str, laag: Laag
+    ) -> tuple[tuple[Bron, ...], bool]:
+        """A rule's citations: a law article is required unless ``alleen_handreiking``."""
+        flag = obj.get("alleen_handreiking") is True
+        bronnen = _bronnen(ctx, obj, what, self.secties, sectie, self.artikelen, need_law=not flag)
+        return bronnen, _alleen_handreiking(ctx, obj, what, laag, bronnen)
 
     def load_regel(self, ctx: _Ctx, item: Any) -> Regel | None:
         try:
@@ -579,7 +609,7 @@ class _Loader:
             effect = _enum_key(ctx, Effect, obj, "effect", what)
             als = self.condition(ctx, obj, "als", what)
             uitleg = _tekst(ctx, obj, "uitleg", what)
-            bronnen = _bronnen(ctx, obj, what, self.secties, sectie, self.artikelen, need_law=True)
+            bronnen, alleen_handreiking = self.regel_bronnen(ctx, obj, what, sectie, laag)
             return Regel(
                 id=rid,
                 titel=titel,
@@ -597,6 +627,7 @@ class _Loader:
                 dekt_bijzondere_gegevens=_get(
                     ctx, obj, "dekt_bijzondere_gegevens", bool, what, required=False, default=False
                 ),
+                alleen_handreiking=alleen_handreiking,
                 waar=ctx.where(obj.line),
             )
         except _Missing:

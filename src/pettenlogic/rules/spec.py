@@ -184,6 +184,8 @@ class Regel:
     voorwaarden: tuple[Gevolg, ...] = ()
     grenzen: tuple[Grens, ...] = ()
     dekt_bijzondere_gegevens: bool = False
+    #: the rule states what the handreiking says without a statutory basis (laag richtlijn)
+    alleen_handreiking: bool = False
     waar: Waar = Waar("?", 0)
 
     @property
