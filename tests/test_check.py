@@ -237,7 +237,7 @@ toekenningen:
     als: "naar.taak == 'toeleiding'"
     sectie: "1.2"
     bronnen:
-      - {regeling: avg, artikel: "4", lid: "7"}
+      - {regeling: avg, artikel: "4", onderdeel: "7"}
     uitleg: {nl: Zaadfout., en: Seeded defect.}
 """,
     )

@@ -100,8 +100,12 @@ def problems_of(s: dict[str, Any]) -> list[str]:
 
 
 def bron_label(b: Any) -> str:
-    """``regeling artikel[ lid N]``, the form scenarios use in ``bronnen_bevat``."""
-    return f"{b.regeling.value} {b.artikel}" + (f" lid {b.lid}" if b.lid else "")
+    """``regeling artikel[ lid N][ onder x]``, the form scenarios use in ``bronnen_bevat``."""
+    return (
+        f"{b.regeling.value} {b.artikel}"
+        + (f" lid {b.lid}" if b.lid else "")
+        + (f" onder {b.onderdeel}" if b.onderdeel else "")
+    )
 
 
 def mismatches(verwacht: dict[str, Any], d: Decision) -> list[str]:

@@ -119,3 +119,18 @@ def test_v_every_normative_section_has_a_statement(stellingen: list[dict[str, An
     covered = {str(st.get("sectie")) for st in stellingen}
     missing = [s for s in load_secties() if s not in CONTEXT_ONLY and s not in covered]
     assert not missing, f"normative sections without a statement: {missing}"
+
+
+def test_handreiking_pages_match_the_contents_page() -> None:
+    """Chapters start on pp. 5, 17 and 27 and chapter 4 on p. 39; pages never go back.
+
+    The page of a section is the printed page on which its heading stands (checked
+    against the text of the handreiking, whose surviving footers fix pp. 8, 9, 14, 15).
+    """
+    secties = list(RB.specs.secties.values())
+    first = {s.hoofdstuk: s.pagina for s in reversed(secties)}
+    assert first == {1: 5, 2: 17, 3: 27}
+    pages = [s.pagina for s in secties]
+    assert pages == sorted(pages)
+    assert max(pages) < 39
+    assert (RB.specs.secties["1.5"].pagina, RB.specs.secties["1.10"].pagina) == (9, 12)

@@ -423,7 +423,10 @@ def part(decision: Decision, name: str) -> Any:
     if name in ("plichten", "voorwaarden"):
         return sorted(v["code"] for v in value)
     if name == "bronnen":
-        return sorted((b["regeling"], b["artikel"], b.get("lid") or "") for b in value)
+        return sorted(
+            (b["regeling"], b["artikel"], b.get("lid") or "", b.get("onderdeel") or "")
+            for b in value
+        )
     if isinstance(value, list):
         return sorted(value)
     return value

@@ -263,11 +263,17 @@ def _link_id(anchors: Anchors, name: str, kind: str | None = None) -> str:
 
 
 def bron_md(bron: Bron, anchors: Anchors | None = None) -> str:
-    """A citation: its label, linked to the law text or to the handreiking section."""
+    """A citation: its label, linked to the law text or to the handreiking section.
+
+    A law citation also names the version it cites and its ``titel``, if any.
+    """
     label = esc(bron.label())
-    if bron.url:
-        return f"[{label}](<{bron.url}>)"
-    if bron.regeling is Regeling.HANDREIKING and anchors is not None:
+    if bron.regeling is not Regeling.HANDREIKING:
+        notes = [f"versie {bron.versie}"] if bron.versie else []
+        notes += [esc(bron.titel)] if bron.titel else []
+        shown = f"[{label}](<{bron.url}>)" if bron.url else label
+        return shown + (f" ({'; '.join(notes)})" if notes else "")
+    if anchors is not None:
         target = anchors.get("sectie", bron.artikel)
         if target:
             title = f"{bron.label()}" + (f" ({bron.titel})" if bron.titel else "")
@@ -462,6 +468,11 @@ def _rule_md(specs: Specs, anchors: Anchors, r: Any, exceptors: Sequence[str]) -
         out.append(
             "- **dekt_bijzondere_gegevens:** yes — the ground also covers special-category data"
         )
+    if r.alleen_handreiking:
+        out.append(
+            "- **alleen_handreiking:** yes — no statutory basis was found; the rule states what "
+            "the handreiking says and cites only the handreiking"
+        )
     out += _bronnen_md(r.bronnen, anchors)
     out += ["- **uitleg:**", *_tekst_lines(r.uitleg, "  ")]
     if r.grenzen:
@@ -566,11 +577,16 @@ def render_vocabulary(specs: Specs | None = None) -> str:
                 shown = code(group.value) if group else ""
                 out.append(f"| {code(taak.value)} | {shown} | {esc(taak.description)} |")
         elif texts:
-            out += ["| waarde | tekst (nl) | text (en) |", "|---|---|---|"]
+            cited = any(getattr(t, "bronnen", ()) for t in texts.values())
+            head = "| waarde | tekst (nl) | text (en) |" + (" bronnen |" if cited else "")
+            out += [head, "|---|---|---|" + ("---|" if cited else "")]
             for m in enum:
                 t = texts.get(m.value)
                 nl, en = (esc(t.tekst.nl), esc(t.tekst.en)) if t else ("", "")
-                out.append(f"| {code(m.value)} | {nl} | {en} |")
+                row = f"| {code(m.value)} | {nl} | {en} |"
+                if cited:
+                    row += " " + "; ".join(bron_md(b) for b in (t.bronnen if t else ())) + " |"
+                out.append(row)
         else:
             out += ["| waarde | omschrijving |", "|---|---|"]
             for m in enum:

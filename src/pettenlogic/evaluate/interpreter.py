@@ -298,6 +298,9 @@ class Evaluator:
             found = sources.setdefault(code, {})
             if with_sources:
                 found.update(dict.fromkeys(self._sources(source)))
+        if with_sources:  # a duty's own basis (specs/codes.yaml) follows the rules' citations
+            for code, found in sources.items():
+                found.update(dict.fromkeys(texts[code].bronnen))
         return tuple(
             Gevolgtekst(code, texts[code].tekst.get(lang), tuple(found))
             for code, found in sources.items()
@@ -318,6 +321,8 @@ class Evaluator:
         for _value, tid in (*t.grondslag, t.verwerkingsverantwoordelijke):
             if tid:
                 seen.update(dict.fromkeys(self._toekenning[tid].bronnen))
+        for code, _source in t.plichten:
+            seen.update(dict.fromkeys(self.specs.plichten[code].bronnen))
         bronnen = list(seen)
         grondslag: list[str] = []
         for value, _tid in t.grondslag:

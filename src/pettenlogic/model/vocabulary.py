@@ -247,7 +247,7 @@ class Regeling(Described):
     JEUGDWET = "jeugdwet", "Jeugdwet (BWBR0034925)"
     WMO = "wmo", "Wet maatschappelijke ondersteuning 2015 (BWBR0035362)"
     PARTICIPATIEWET = "participatiewet", "Participatiewet (BWBR0015703)"
-    WGS = "wgs", "Wet gemeentelijke schuldhulpverlening (BWBR0031664)"
+    WGS = "wgs", "Wet gemeentelijke schuldhulpverlening (BWBR0031331)"
     AVG = "avg", "Algemene verordening gegevensbescherming (CELEX 32016R0679)"
     UAVG = "uavg", "Uitvoeringswet AVG (BWBR0040940)"
     BW = "bw", "Burgerlijk Wetboek Boek 1 en 7 (BWBR0002656, BWBR0005290)"

@@ -6,7 +6,10 @@ Every problem is reported as ``file:line: message`` and loading fails as a whole
 Spec folder layout::
 
     handreiking.yaml      sections of the handreiking (id, titel, pagina)
-    codes.yaml            texts of duty (plicht) and condition (voorwaarde) codes
+    artikelen.yaml        the article inventory: which articles, leden and onderdelen
+                          exist in which version of each regeling
+    codes.yaml            texts of duty (plicht) and condition (voorwaarde) codes,
+                          with citations for duties
     rules/*.yaml          one file per theme: verzamelingen, definities, regels,
                           aanvullingen, toekenningen
 """
@@ -42,6 +45,7 @@ from ..model.vocabulary import (
     Werkgever,
     Wet,
 )
+from .artikelen import CitationError, Inventaris, datum, read_artikelen
 from .expr import TRUE, Expr, ExprError, Scope, parse_condition, references
 from .spec import (
     Aanvulling,
@@ -184,8 +188,22 @@ def _tekst(ctx: _Ctx, obj: Located, key: str, what: str) -> Tekst:
 BW_ARTIKEL = re.compile(r"^[17]:\d+[a-z]?$")
 
 
-def _bron(ctx: _Ctx, raw: Any, line: int, what: str, secties: dict[str, Sectie]) -> Bron:
-    obj = _keys(ctx, raw, {"regeling", "artikel", "lid", "titel"}, what, line)
+BRON_KEYS = frozenset(
+    {"regeling", "artikel", "lid", "onderdeel", "sub", "aanhef", "versie", "titel"}
+)
+#: keys that only a law citation can carry
+WET_KEYS = ("lid", "onderdeel", "sub", "aanhef", "versie")
+
+
+def _bron(
+    ctx: _Ctx,
+    raw: Any,
+    line: int,
+    what: str,
+    secties: dict[str, Sectie],
+    artikelen: Inventaris | None,
+) -> Bron:
+    obj = _keys(ctx, raw, BRON_KEYS, what, line)
     regeling = _enum_key(ctx, Regeling, obj, "regeling", what)
     artikel_raw = _get(ctx, obj, "artikel", (str, int, float), what)
     if isinstance(artikel_raw, float):
@@ -197,26 +215,77 @@ def _bron(ctx: _Ctx, raw: Any, line: int, what: str, secties: dict[str, Sectie])
         )
         raise _Missing
     artikel = str(artikel_raw)
-    lid = obj.get("lid")
-    lid = None if lid is None else str(lid)
     titel = obj.get("titel")
-    pagina = None
     if regeling is Regeling.HANDREIKING:
+        for key in WET_KEYS:
+            if key in obj:
+                ctx.error(
+                    obj.line_of(key),
+                    f"{what}: a handreiking section has no '{key}' (only law citations do)",
+                )
         if artikel not in secties:
             ctx.error(
                 obj.line_of("artikel"),
                 f"{what}: unknown handreiking section '{artikel}'{suggest(artikel, list(secties))}",
             )
             raise _Missing
-        pagina = secties[artikel].pagina
-        titel = titel or secties[artikel].titel
-    elif regeling is Regeling.BW and not BW_ARTIKEL.match(artikel):
+        return Bron(
+            regeling, artikel, None, secties[artikel].pagina, titel or secties[artikel].titel
+        )
+    if regeling is Regeling.BW and not BW_ARTIKEL.match(artikel):
         ctx.error(
             obj.line_of("artikel"),
             f"{what}: BW articles are written like '1:240' or '7:457', got {artikel!r}",
         )
         raise _Missing
-    return Bron(regeling, artikel, lid, pagina, titel)
+    return _wetsbron(ctx, obj, what, regeling, artikel, titel, artikelen)
+
+
+def _deel(ctx: _Ctx, obj: Located, key: str, what: str) -> str | None:
+    """A lid, onderdeel or subonderdeel as text (YAML may read ``1`` as a number)."""
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        ctx.error(obj.line_of(key), f"{what}: '{key}' must be a number or letter, got {value!r}")
+        raise _Missing
+    text = str(value).strip()
+    return text.removesuffix("°") if key == "sub" else text
+
+
+def _wetsbron(
+    ctx: _Ctx,
+    obj: Located,
+    what: str,
+    regeling: Regeling,
+    artikel: str,
+    titel: str | None,
+    artikelen: Inventaris | None,
+) -> Bron:
+    """A law citation, checked against the article inventory (its version filled in)."""
+    lid = _deel(ctx, obj, "lid", what)
+    onderdeel = _deel(ctx, obj, "onderdeel", what)
+    sub = _deel(ctx, obj, "sub", what)
+    aanhef = _get(ctx, obj, "aanhef", bool, what, required=False, default=False)
+    versie = None
+    if "versie" in obj:
+        versie = datum(obj["versie"])
+        if versie is None:
+            ctx.error(
+                obj.line_of("versie"),
+                f"{what}: 'versie' must be a date YYYY-MM-DD, got {obj['versie']!r}",
+            )
+            raise _Missing
+    if artikelen is None:  # the inventory itself is broken; that has been reported
+        return Bron(regeling, artikel, lid, None, titel, onderdeel, sub, aanhef, versie)
+    try:
+        found = artikelen.check(regeling, artikel, lid, onderdeel, sub, aanhef, versie)
+    except CitationError as exc:
+        ctx.error(obj.line_of(exc.key), f"{what}: {exc}")
+        raise _Missing from None
+    return Bron(
+        regeling, artikel, lid, None, titel, onderdeel, sub, aanhef, found.versie, found.bwb
+    )
 
 
 def _bronnen(
@@ -224,7 +293,8 @@ def _bronnen(
     obj: Located,
     what: str,
     secties: dict[str, Sectie],
-    sectie: str,
+    sectie: str | None,
+    artikelen: Inventaris | None,
     need_law: bool = False,
 ) -> tuple[Bron, ...]:
     raw = _get(ctx, obj, "bronnen", list, what, required=need_law, default=[])
@@ -233,7 +303,14 @@ def _bronnen(
     for item in raw:
         try:
             out.append(
-                _bron(ctx, item, getattr(item, "line", obj.line_of("bronnen")), what, secties)
+                _bron(
+                    ctx,
+                    item,
+                    getattr(item, "line", obj.line_of("bronnen")),
+                    what,
+                    secties,
+                    artikelen,
+                )
             )
         except _Missing:
             broken = True
@@ -242,12 +319,34 @@ def _bronnen(
         ctx.error(obj.line_of("bronnen"), f"{what}: cites no law article (every rule needs one)")
     handreiking = (
         Bron(Regeling.HANDREIKING, sectie, None, secties[sectie].pagina, secties[sectie].titel)
-        if sectie in secties
+        if sectie is not None and sectie in secties
         else None
     )
-    if handreiking and handreiking not in out:
+    cited = {b.artikel for b in out if b.regeling is Regeling.HANDREIKING}
+    if handreiking and handreiking.artikel not in cited:
         out.append(handreiking)
     return tuple(out)
+
+
+def _alleen_handreiking(
+    ctx: _Ctx, obj: Located, what: str, laag: Laag, bronnen: tuple[Bron, ...]
+) -> bool:
+    """``alleen_handreiking: true``: a richtlijn rule that knowingly cites no law article."""
+    flag = _get(ctx, obj, "alleen_handreiking", bool, what, required=False, default=False)
+    if not flag:
+        return False
+    if laag is not Laag.RICHTLIJN:
+        ctx.error(
+            obj.line_of("alleen_handreiking"),
+            f"{what}: only a rule with laag: richtlijn may rest on the handreiking alone, "
+            f"got laag {laag.value!r}",
+        )
+    if any(b.regeling is not Regeling.HANDREIKING for b in bronnen):
+        ctx.error(
+            obj.line_of("alleen_handreiking"),
+            f"{what}: alleen_handreiking is true, yet the rule cites a law article",
+        )
+    return True
 
 
 class _Loader:
@@ -256,6 +355,7 @@ class _Loader:
         self.rules_dir = rules_dir
         self.problems: list[str] = []
         self.secties: dict[str, Sectie] = {}
+        self.artikelen: Inventaris | None = None
         self.plichten: dict[str, CodeTekst] = {}
         self.voorwaarden: dict[str, CodeTekst] = {}
         self.sets: dict[str, tuple[str, frozenset[str]]] = {}
@@ -308,6 +408,12 @@ class _Loader:
         except _Missing:
             pass
 
+    def load_artikelen(self, path: Path) -> None:
+        """The article inventory that every law citation is checked against."""
+        data = self.read(path)
+        if data is not None:
+            self.artikelen = read_artikelen(data, self.shown(path), self.problems)
+
     def load_codes(self, path: Path) -> None:
         data = self.read(path)
         if data is None:
@@ -320,16 +426,20 @@ class _Loader:
             try:
                 top = _keys(ctx, data, {"plichten", "voorwaarden"}, "codes", 1)
                 table = _get(ctx, top, key, dict, "codes")
+                allowed = {"nl", "en", "bronnen"} if key == "plichten" else {"nl", "en"}
                 for code in table:
                     try:
                         _enum(ctx, enum, code, table.line_of(code), f"codes.{key}")
                         tekst = _keys(
-                            ctx, table[code], {"nl", "en"}, f"{key}.{code}", table.line_of(code)
+                            ctx, table[code], allowed, f"{key}.{code}", table.line_of(code)
                         )
                         target[code] = CodeTekst(
                             code,
                             Tekst(
                                 _get(ctx, tekst, "nl", str, code), _get(ctx, tekst, "en", str, code)
+                            ),
+                            _bronnen(
+                                ctx, tekst, f"plicht '{code}'", self.secties, None, self.artikelen
                             ),
                         )
                     except _Missing:
@@ -446,7 +556,7 @@ class _Loader:
                 name,
                 self.condition(ctx, obj, "als", what),
                 _tekst(ctx, obj, "uitleg", what),
-                _bronnen(ctx, obj, what, self.secties, sectie),
+                _bronnen(ctx, obj, what, self.secties, sectie, self.artikelen),
                 sectie,
                 ctx.where(obj.line),
             )
@@ -469,8 +579,17 @@ class _Loader:
             "voorwaarden",
             "grenzen",
             "dekt_bijzondere_gegevens",
+            "alleen_handreiking",
         }
     )
+
+    def regel_bronnen(
+        self, ctx: _Ctx, obj: Located, what: str, sectie: str, laag: Laag
+    ) -> tuple[tuple[Bron, ...], bool]:
+        """A rule's citations: a law article is required unless ``alleen_handreiking``."""
+        flag = obj.get("alleen_handreiking") is True
+        bronnen = _bronnen(ctx, obj, what, self.secties, sectie, self.artikelen, need_law=not flag)
+        return bronnen, _alleen_handreiking(ctx, obj, what, laag, bronnen)
 
     def load_regel(self, ctx: _Ctx, item: Any) -> Regel | None:
         try:
@@ -489,14 +608,20 @@ class _Loader:
                 grenzen.append(
                     Grens(self.condition(ctx, sub, "als", what), _tekst(ctx, sub, "uitleg", what))
                 )
+            titel = _tekst(ctx, obj, "titel", what)
+            laag = _enum_key(ctx, Laag, obj, "laag", what)
+            effect = _enum_key(ctx, Effect, obj, "effect", what)
+            als = self.condition(ctx, obj, "als", what)
+            uitleg = _tekst(ctx, obj, "uitleg", what)
+            bronnen, alleen_handreiking = self.regel_bronnen(ctx, obj, what, sectie, laag)
             return Regel(
                 id=rid,
-                titel=_tekst(ctx, obj, "titel", what),
-                laag=_enum_key(ctx, Laag, obj, "laag", what),
-                effect=_enum_key(ctx, Effect, obj, "effect", what),
-                als=self.condition(ctx, obj, "als", what),
-                uitleg=_tekst(ctx, obj, "uitleg", what),
-                bronnen=_bronnen(ctx, obj, what, self.secties, sectie, need_law=True),
+                titel=titel,
+                laag=laag,
+                effect=effect,
+                als=als,
+                uitleg=uitleg,
+                bronnen=bronnen,
                 sectie=sectie,
                 uitzondering_op=tuple(str(x) for x in exc),
                 noodzaak=_get(ctx, obj, "noodzaak", bool, what, required=False, default=False),
@@ -506,6 +631,7 @@ class _Loader:
                 dekt_bijzondere_gegevens=_get(
                     ctx, obj, "dekt_bijzondere_gegevens", bool, what, required=False, default=False
                 ),
+                alleen_handreiking=alleen_handreiking,
                 waar=ctx.where(obj.line),
             )
         except _Missing:
@@ -540,7 +666,7 @@ class _Loader:
                 self.gevolgen(ctx, obj, "voorwaarden", Voorwaarde, what),
                 _get(ctx, obj, "behalve_bij_dekking", bool, what, required=False, default=False),
                 _tekst(ctx, obj, "uitleg", what),
-                _bronnen(ctx, obj, what, self.secties, sectie),
+                _bronnen(ctx, obj, what, self.secties, sectie, self.artikelen),
                 sectie,
                 ctx.where(obj.line),
             )
@@ -572,7 +698,7 @@ class _Loader:
                 waarde,
                 self.condition(ctx, obj, "als", what),
                 _tekst(ctx, obj, "uitleg", what),
-                _bronnen(ctx, obj, what, self.secties, sectie),
+                _bronnen(ctx, obj, what, self.secties, sectie, self.artikelen),
                 sectie,
                 ctx.where(obj.line),
             )
@@ -679,6 +805,7 @@ class _Loader:
         weglaten: frozenset[str] = frozenset(),
     ) -> Specs:
         self.load_secties(self.root / "handreiking.yaml")
+        self.load_artikelen(self.root / "artikelen.yaml")
         self.load_codes(self.root / "codes.yaml")
         files = sorted(self.rules_dir.glob("*.yaml"))
         if not files:

@@ -21,57 +21,86 @@ from ..model.vocabulary import (
 )
 from .expr import TRUE, Expr
 
-#: BWBR identifiers for Juriconnect URLs (wetten.overheid.nl). BW books differ.
-BWBR: dict[Regeling, str] = {
-    Regeling.JEUGDWET: "BWBR0034925",
-    Regeling.WMO: "BWBR0035362",
-    Regeling.PARTICIPATIEWET: "BWBR0015703",
-    Regeling.WGS: "BWBR0031664",
-    Regeling.UAVG: "BWBR0040940",
-    Regeling.WET_BIG: "BWBR0006251",
-    Regeling.SV: "BWBR0001903",
-    Regeling.AWB: "BWBR0005537",
-    Regeling.BESLUIT_JEUGDWET: "BWBR0035779",
+#: the short names of the regelingen in citation labels ("Jeugdwet 7.4.0 lid 1")
+KORTE_NAAM: dict[Regeling, str] = {
+    Regeling.JEUGDWET: "Jeugdwet",
+    Regeling.WMO: "Wmo 2015",
+    Regeling.PARTICIPATIEWET: "Participatiewet",
+    Regeling.WGS: "Wgs",
+    Regeling.AVG: "AVG",
+    Regeling.UAVG: "UAVG",
+    Regeling.BW: "BW",
+    Regeling.WET_BIG: "Wet BIG",
+    Regeling.SV: "Sv",
+    Regeling.AWB: "Awb",
+    Regeling.BESLUIT_JEUGDWET: "Besluit Jeugdwet",
+    Regeling.HANDREIKING: "handreiking",
 }
-BW_BOEKEN = {"1": "BWBR0002656", "7": "BWBR0005290"}
+#: the AVG's Dutch text on EUR-Lex. EUR-Lex has no stable link to one article, so
+#: every AVG citation links to the whole text and names the article in its label (D8).
 AVG_URL = "https://eur-lex.europa.eu/legal-content/NL/TXT/?uri=CELEX:32016R0679"
 
 
-def juriconnect(regeling: Regeling, artikel: str, lid: str | None) -> str | None:
-    """The article's URL: Juriconnect on wetten.overheid.nl, EUR-Lex for the AVG."""
-    if regeling is Regeling.AVG:
-        return AVG_URL
-    if regeling is Regeling.HANDREIKING:
-        return None
+def juriconnect(
+    regeling: Regeling, bwb: str, artikel: str, lid: str | None, versie: str | None
+) -> str:
+    """A Juriconnect link on wetten.overheid.nl to the article as in force on ``versie``.
+
+    ``&g=`` (geldigheidsdatum) selects the version valid on that date; BW links name
+    the book (``&boek=7&artikel=457``). Onderdelen are not part of the link.
+    """
     if regeling is Regeling.BW:
         boek, _, nummer = artikel.partition(":")
-        bwbr = BW_BOEKEN[boek]
-        ref = f"jci1.3:c:{bwbr}&boek={boek}&artikel={nummer}"
+        ref = f"jci1.3:c:{bwb}&boek={boek}&artikel={nummer}"
     else:
-        ref = f"jci1.3:c:{BWBR[regeling]}&artikel={artikel}"
+        ref = f"jci1.3:c:{bwb}&artikel={artikel}"
     if lid:
         ref += f"&lid={lid}"
+    if versie:
+        ref += f"&g={versie}"
     return f"https://wetten.overheid.nl/{ref}"
 
 
 @attrs.frozen(cache_hash=True)
 class Bron:
-    """A citation: a law article (with lid) or a handreiking section (with page)."""
+    """A citation: a law article (lid, onderdeel, version) or a handreiking section (page).
+
+    ``versie`` is the date of the consolidated version the citation encodes and
+    ``bwb`` the id of its text; both are filled in by the loader from the article
+    inventory (``specs/artikelen.yaml``).
+    """
 
     regeling: Regeling
     artikel: str
     lid: str | None = None
     pagina: int | None = None
     titel: str | None = None
+    onderdeel: str | None = None
+    sub: str | None = None
+    aanhef: bool = False
+    versie: str | None = None
+    bwb: str | None = None
 
     @property
     def url(self) -> str | None:
-        return juriconnect(self.regeling, self.artikel, self.lid)
+        if self.regeling is Regeling.AVG:
+            return AVG_URL
+        if self.regeling is Regeling.HANDREIKING or not self.bwb:
+            return None
+        return juriconnect(self.regeling, self.bwb, self.artikel, self.lid, self.versie)
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"regeling": self.regeling.value, "artikel": self.artikel}
         if self.lid:
             out["lid"] = self.lid
+        if self.onderdeel:
+            out["onderdeel"] = self.onderdeel
+        if self.sub:
+            out["sub"] = self.sub
+        if self.aanhef:
+            out["aanhef"] = True
+        if self.versie:
+            out["versie"] = self.versie
         if self.pagina is not None:
             out["pagina"] = self.pagina
         if self.titel:
@@ -82,11 +111,21 @@ class Bron:
         return out
 
     def label(self) -> str:
+        """The citation as read: ``Jeugdwet 7.4.0 lid 1 aanhef en onder a``, ``AVG 4 onder 7``.
+
+        A handreiking section reads ``handreiking §2.8, p. 22``.
+        """
         if self.regeling is Regeling.HANDREIKING:
             page = f", p. {self.pagina}" if self.pagina else ""
             return f"handreiking §{self.artikel}{page}"
-        lid = f" lid {self.lid}" if self.lid else ""
-        return f"{self.regeling.value} {self.artikel}{lid}"
+        parts = [KORTE_NAAM[self.regeling], self.artikel]
+        if self.lid:
+            parts.append(f"lid {self.lid}")
+        if self.onderdeel:
+            parts.append(f"{'aanhef en ' if self.aanhef else ''}onder {self.onderdeel}")
+        if self.sub:
+            parts.append(f"sub {self.sub}°")
+        return " ".join(parts)
 
 
 @attrs.frozen
@@ -145,6 +184,8 @@ class Regel:
     voorwaarden: tuple[Gevolg, ...] = ()
     grenzen: tuple[Grens, ...] = ()
     dekt_bijzondere_gegevens: bool = False
+    #: the rule states what the handreiking says without a statutory basis (laag richtlijn)
+    alleen_handreiking: bool = False
     waar: Waar = Waar("?", 0)
 
     @property
@@ -200,10 +241,11 @@ class Definitie:
 
 @attrs.frozen
 class CodeTekst:
-    """Text of a duty or condition code."""
+    """Text of a duty or condition code, with the citations behind a duty."""
 
     code: str
     tekst: Tekst
+    bronnen: tuple[Bron, ...] = ()
 
 
 @attrs.frozen
