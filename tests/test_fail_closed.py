@@ -533,3 +533,24 @@ def test_flow_object_problems_carry_allowed_values(rb: Rulebook) -> None:
     err = refused(rb, attrs.evolve(flow, van=attrs.evolve(flow.van, taak="jeugdhulp")))
     assert err.problems[0].value == "jeugdhulp"
     assert "veilig_thuis" in err.problems[0].allowed
+
+
+# -- the corpus of hostile flow files ----------------------------------------------------
+
+HOSTILE = Path(__file__).parent / "hostile_flows"
+HOSTILE_EXPECT: dict[str, str] = json.loads((HOSTILE / "expect.json").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_EXPECT))
+def test_hostile_flow_file_is_a_clean_rejection(name: str) -> None:
+    """Every file in tests/hostile_flows/ is refused with its expected message, as
+    text and as JSON, and never gives a decision."""
+    for extra in ([], ["--json"]):
+        err = clean_rejection(cli("decide", *extra, str(HOSTILE / name)))
+        assert HOSTILE_EXPECT[name] in err, err[-400:]
+        assert len(err) < 5_000
+
+
+def test_hostile_corpus_is_complete() -> None:
+    files = {p.name for p in HOSTILE.iterdir() if p.name != "expect.json"}
+    assert files == set(HOSTILE_EXPECT)
