@@ -943,6 +943,12 @@ BAD_CASES = {
         "regel(): unknown 'bestaat-niet'",
     ),
     "bad verwacht": (None, "verwacht must be one of geldt, tegenvoorbeeld"),
+    "comment in a condition": (
+        "    voor: \"van.taak == 'jeugdhulp' # and naar.taak == 'toeleiding'\"\n",
+        "'#' is not allowed in a condition",
+    ),
+    "look-alike letter": ("    voor: \"\uff56an.taak == 'jeugdhulp'\"\n", "U+FF56"),
+    "YAML tag": ("    voor: !!str \"van.taak == 'jeugdhulp'\"\n", "explicit YAML tags"),
 }
 
 

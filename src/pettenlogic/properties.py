@@ -39,7 +39,7 @@ from .model.vocabulary import (
     Verwerkingsverantwoordelijke,
     Voorwaarde,
 )
-from .rules.expr import TRUE, And, Const, Expr, ExprError, Not, Or, Scope, _Parser
+from .rules.expr import TRUE, And, Const, Expr, ExprError, Not, Or, Scope, _Parser, syntax_tree
 from .rules.loader import SpecError, _Ctx, _get, _keys, _Missing, _tekst, resolve_dirs
 from .rules.spec import Specs, Tekst
 from .rules.yamlsrc import Located, YamlError, load_yaml
@@ -230,13 +230,8 @@ def _is_bool_literal(node: ast.expr) -> bool:
 
 
 def parse_property(text: str, scope: Scope, specs: Specs, pair: bool) -> Any:
-    if not isinstance(text, str) or not text.strip():
-        raise ExprError("a condition must be a non-empty string")
-    try:
-        tree = ast.parse(" ".join(text.split()), mode="eval")
-    except SyntaxError as exc:
-        raise ExprError(f"syntax error: {exc.msg}", exc.offset) from None
-    return _PropertyParser(scope, specs, pair).parse(tree.body)
+    # the same text checks as rule conditions: no '#', nothing Python would fold or skip
+    return _PropertyParser(scope, specs, pair).parse(syntax_tree(text))
 
 
 # -- loading ------------------------------------------------------------------------

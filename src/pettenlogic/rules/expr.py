@@ -10,12 +10,17 @@ with :mod:`ast` against a whitelist (nothing is ever evaluated by Python):
 * ``and``, ``or``, ``not``, parentheses, ``True``/``False``/``None``
 * a bare boolean field, or the name of a definition (derived predicate)
 
+A condition is plain printable ASCII: no ``#`` (Python would read the rest as a
+comment), no backslashes, no semicolons and no other characters (Python folds
+fullwidth and other look-alike letters to ASCII). Every character written is read.
+
 The same AST is read by the evaluator and by the Z3 compiler.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -23,6 +28,7 @@ import attrs
 
 from ..model.convert import suggest
 from ..model.fields import FieldSpec, flow_fields
+from .yamlsrc import MAX_ECHO, describe, echo
 
 
 @attrs.frozen
@@ -113,6 +119,20 @@ _LITERAL_NAMES = {
 #: deepest nesting of and/or/not a condition may have (keeps every interpreter's
 #: recursion bounded; real conditions are a handful of levels deep)
 MAX_DEPTH = 64
+#: deepest Python syntax tree a condition may parse to (dotted names and minus signs
+#: count too); the parser and error messages walk it recursively
+MAX_SYNTAX_DEPTH = 200
+#: largest integer a condition may write (the only number field is an age)
+MAX_INT_LITERAL = 1_000_000_000
+
+#: what a condition may contain besides printable ASCII: whitespace that folds to a space
+_NOT_ASCII = re.compile(r"[^\t\n\r\x20-\x7e]")
+#: printable ASCII that would make Python skip or splice text
+_HIDING = {
+    "#": "'#' is not allowed in a condition (Python would read the rest as a comment)",
+    "\\": "a backslash is not allowed in a condition",
+    ";": "';' is not allowed in a condition",
+}
 
 
 class ExprError(ValueError):
@@ -143,6 +163,16 @@ def _dotted(node: ast.expr) -> str | None:
     return None
 
 
+def _snippet(node: ast.AST) -> str:
+    """Source of a node for a message, cut short."""
+    text = ast.unparse(node)
+    return text if len(text) <= MAX_ECHO else text[: MAX_ECHO - 3] + "..."
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_ECHO else text[: MAX_ECHO - 3] + "..."
+
+
 class _Parser:
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
@@ -156,11 +186,11 @@ class _Parser:
         if path is None:
             raise self.fail(
                 node,
-                f"construct not allowed in a condition: '{ast.unparse(node)}' "
+                f"construct not allowed in a condition: '{_snippet(node)}' "
                 "(a comparison needs a field path on the left)",
             )
         if path not in self.fields:
-            raise self.fail(node, f"unknown field '{path}'{suggest(path, list(self.fields))}")
+            raise self.fail(node, f"unknown field '{_cut(path)}'{suggest(path, list(self.fields))}")
         return self.fields[path]
 
     def literal(self, node: ast.expr) -> Any:
@@ -172,7 +202,7 @@ class _Parser:
             inner = self.literal(node.operand)
             if isinstance(inner, int) and not isinstance(inner, bool):
                 return -inner
-        raise self.fail(node, f"expected a literal value, got '{ast.unparse(node)}'")
+        raise self.fail(node, f"expected a literal value, got '{_snippet(node)}'")
 
     def check_value(self, spec: FieldSpec, value: Any, node: ast.AST) -> Any:
         if value is None:
@@ -184,16 +214,17 @@ class _Parser:
                 allowed = ", ".join(spec.values)
                 raise self.fail(
                     node,
-                    f"unknown value {value!r} for '{spec.path}'{suggest(value, list(spec.values))}"
+                    f"unknown value {echo(value)} for '{spec.path}'"
+                    f"{suggest(value, list(spec.values))}"
                     f"; allowed: {allowed}",
                 )
             return value
         if spec.kind in ("bool", "tribool"):
             if not isinstance(value, bool):
-                raise self.fail(node, f"field '{spec.path}' is boolean, got {value!r}")
+                raise self.fail(node, f"field '{spec.path}' is boolean, got {echo(value)}")
             return value
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(node, f"field '{spec.path}' is an integer, got {value!r}")
+            raise self.fail(node, f"field '{spec.path}' is an integer, got {echo(value)}")
         return value
 
     def parse(self, node: ast.expr, depth: int = 0) -> Expr:
@@ -223,8 +254,10 @@ class _Parser:
                     )
                 return Flag(path)
             options = list(self.fields) + sorted(self.scope.definitions)
-            raise self.fail(node, f"unknown field or definition '{path}'{suggest(path, options)}")
-        raise self.fail(node, f"construct not allowed in a condition: '{ast.unparse(node)}'")
+            raise self.fail(
+                node, f"unknown field or definition '{_cut(path)}'{suggest(path, options)}"
+            )
+        raise self.fail(node, f"construct not allowed in a condition: '{_snippet(node)}'")
 
     def compare(self, node: ast.Compare) -> Expr:
         if len(node.ops) != 1:
@@ -239,7 +272,7 @@ class _Parser:
             value = self.check_value(spec, self.literal(right), right)
             return Cmp(spec.path, "==" if isinstance(op, ast.Is) else "!=", value)
         if type(op) not in _OPS:
-            raise self.fail(node, f"operator not allowed: {ast.unparse(node)}")
+            raise self.fail(node, f"operator not allowed: {_snippet(node)}")
         symbol = _OPS[type(op)]
         other = _dotted(right)
         if other is not None and other in self.fields:
@@ -274,22 +307,63 @@ class _Parser:
             return frozenset(self.check_value(spec, self.literal(e), e) for e in node.elts)
         if isinstance(node, ast.Name):
             hint = suggest(node.id, list(self.scope.value_sets))
-            raise self.fail(node, f"unknown value set '{node.id}'{hint}")
+            raise self.fail(node, f"unknown value set '{_cut(node.id)}'{hint}")
         raise self.fail(node, "'in' needs a list of values or the name of a value set")
 
 
-def parse_condition(text: str, scope: Scope) -> Expr:
-    """Parse and type-check one condition string; raise :class:`ExprError`."""
+def condition_text(text: Any) -> str:
+    """The text of a condition with its whitespace folded, if every character in it is
+    one the parser reads; raise :class:`ExprError` (with the column) otherwise."""
     if not isinstance(text, str) or not text.strip():
         raise ExprError("a condition must be a non-empty string")
+    bad = _NOT_ASCII.search(text)
+    if bad:
+        column = len(" ".join((text[: bad.start()] + "x").split())) - 1
+        raise ExprError(
+            f"{describe(bad.group())} is not allowed in a condition (conditions are plain ASCII)",
+            column,
+        )
+    folded = " ".join(text.split())
+    for char, message in _HIDING.items():
+        if char in folded:
+            raise ExprError(message, folded.index(char))
+    return folded
+
+
+def syntax_tree(text: Any) -> ast.expr:
+    """The Python syntax tree of a condition, checked to be shallow and to hold no
+    integer too large to print (Python refuses more than 4,300 digits)."""
+    folded = condition_text(text)
     try:
-        tree = ast.parse(" ".join(text.split()), mode="eval")
+        tree = ast.parse(folded, mode="eval")
     except SyntaxError as exc:
         column = exc.offset - 1 if exc.offset else None  # SyntaxError counts from 1
         raise ExprError(f"syntax error: {exc.msg}", column) from None
     except (RecursionError, MemoryError):
         raise ExprError(f"condition nested too deeply (more than {MAX_DEPTH} levels)") from None
-    return _Parser(scope).parse(tree.body)
+    _check_tree(tree.body)
+    return tree.body
+
+
+def _check_tree(body: ast.expr) -> None:
+    """Refuse a tree deeper than ``MAX_SYNTAX_DEPTH`` or with an integer out of range
+    (walked without recursion: the tree may be deep)."""
+    stack: list[tuple[ast.AST, int]] = [(body, 1)]
+    while stack:
+        node, depth = stack.pop()
+        column = getattr(node, "col_offset", None)
+        if depth > MAX_SYNTAX_DEPTH:
+            message = f"more than {MAX_SYNTAX_DEPTH} levels of syntax"
+            raise ExprError(f"condition nested too deeply ({message})", column)
+        value = getattr(node, "value", None) if isinstance(node, ast.Constant) else None
+        if type(value) is int and abs(value) > MAX_INT_LITERAL:
+            raise ExprError(f"integer literal out of range (at most {MAX_INT_LITERAL:,})", column)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+
+def parse_condition(text: str, scope: Scope) -> Expr:
+    """Parse and type-check one condition string; raise :class:`ExprError`."""
+    return _Parser(scope).parse(syntax_tree(text))
 
 
 def walk(expr: Expr) -> Iterator[Expr]:

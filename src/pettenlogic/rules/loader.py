@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from enum import Enum
 from importlib import resources
 from pathlib import Path
@@ -46,7 +46,7 @@ from ..model.vocabulary import (
     Wet,
 )
 from .artikelen import CitationError, Inventaris, datum, read_artikelen
-from .expr import TRUE, Expr, ExprError, Scope, parse_condition, references
+from .expr import TRUE, And, Expr, ExprError, Not, Or, Ref, Scope, parse_condition, references
 from .spec import (
     Aanvulling,
     Bron,
@@ -61,7 +61,7 @@ from .spec import (
     Toekenning,
     Waar,
 )
-from .yamlsrc import Located, YamlError, load_yaml
+from .yamlsrc import Located, YamlError, echo, load_yaml, parse_yaml, printable, read_source
 
 E = TypeVar("E", bound=Enum)
 
@@ -73,17 +73,53 @@ SET_KINDS: dict[str, type[Enum]] = {
 REQUIRED_DEFINITIONS = ("beroepsgeheim",)
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.:_-]*$")
 
+# Limits on what one rule set may hold. Rule files can come from a gemeente or a
+# what-if folder, so none may make loading or deciding hang, crash or eat memory.
+# (MAX_FILE_BYTES, MAX_NESTING and MAX_NUMBER_CHARS in yamlsrc bound each file.)
+
+#: most rule files in one rule set: rules/*.yaml, what-if additions and a gemeente
+#: file together (the bundled set has 9)
+MAX_RULE_FILES = 100
+#: most bytes of rule files in one rule set, all read before any is parsed (bundled: 78 KB)
+MAX_TOTAL_BYTES = 4 * 1024 * 1024
+#: most entries (definities, regels, aanvullingen and toekenningen together; bundled:
+#: 82); the time to decide grows with the square of the number of rules
+MAX_ENTRIES = 1000
+#: deepest a condition may nest with the definitions it names written out in place,
+#: each and/or/not and each reference counting one level (bundled: 9); the evaluator
+#: and the Z3 compiler follow definitions recursively
+MAX_REFERENCE_DEPTH = 100
+#: longest chain of exceptions, in rules (a rule that is an exception to a rule that is
+#: an exception to ...; bundled: 2); both interpreters order rules along these chains
+MAX_EXCEPTION_DEPTH = 32
+#: most problems reported for one rule set; loading stops at the next one
+MAX_PROBLEMS = 100
+
 
 class SpecError(ValueError):
     """The spec folder is invalid; ``problems`` are ``file:line: message`` strings."""
 
     def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("invalid specs:\n  " + "\n  ".join(problems))
+        # one printable line each, whatever a file managed to get into a message
+        self.problems = [printable(p) for p in problems]
+        super().__init__("invalid specs:\n  " + "\n  ".join(self.problems))
 
     def __reduce__(self) -> tuple[Any, ...]:
         # rebuilt from its problems, not from the message (a pool sends errors pickled)
         return (type(self), (self.problems,))
+
+
+class _TooMany(Exception):
+    """Raised when ``MAX_PROBLEMS`` problems have been collected."""
+
+
+class _Problems(list[str]):
+    """The problems found so far; adding one past ``MAX_PROBLEMS`` stops loading."""
+
+    def append(self, problem: str) -> None:
+        if len(self) >= MAX_PROBLEMS:
+            raise _TooMany
+        super().append(problem)
 
 
 def bundled_specs() -> Path:
@@ -133,7 +169,7 @@ def _get(
     value = obj[key]
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        ctx.error(obj.line_of(key), f"{what}: key '{key}' must be {names}, got {value!r}")
+        ctx.error(obj.line_of(key), f"{what}: key '{key}' must be {names}, got {echo(value)}")
         raise _Missing
     return value
 
@@ -143,7 +179,7 @@ def _enum(ctx: _Ctx, enum: type[E], value: Any, line: int, what: str) -> E:
     if value not in allowed:
         ctx.error(
             line,
-            f"{what}: unknown value {value!r}{suggest(value, allowed)}; "
+            f"{what}: unknown value {echo(value)}{suggest(value, allowed)}; "
             f"allowed: {', '.join(allowed)}",
         )
         raise _Missing
@@ -153,7 +189,7 @@ def _enum(ctx: _Ctx, enum: type[E], value: Any, line: int, what: str) -> E:
 def _label(kind: str, item: Any, key: str = "id") -> str:
     """``regel 'x'`` when the item names itself, else just the kind (for early messages)."""
     name = item.get(key) if isinstance(item, dict) else None
-    return f"{kind} '{name}'" if isinstance(name, str) else kind
+    return f"{kind} {echo(name)}" if isinstance(name, str) else kind
 
 
 def _enum_key(ctx: _Ctx, enum: type[E], obj: Located, key: str, what: str) -> E:
@@ -171,7 +207,7 @@ def _keys(
         if key not in allowed:
             ctx.error(
                 obj.line_of(key),
-                f"{what}: unknown key '{key}'{suggest(key, sorted(allowed))}; "
+                f"{what}: unknown key {echo(key)}{suggest(key, sorted(allowed))}; "
                 f"allowed: {', '.join(sorted(allowed))}",
             )
     return obj
@@ -215,7 +251,7 @@ def _bron(
         )
         raise _Missing
     artikel = str(artikel_raw)
-    titel = obj.get("titel")
+    titel = _get(ctx, obj, "titel", str, what, required=False)
     if regeling is Regeling.HANDREIKING:
         for key in WET_KEYS:
             if key in obj:
@@ -226,7 +262,8 @@ def _bron(
         if artikel not in secties:
             ctx.error(
                 obj.line_of("artikel"),
-                f"{what}: unknown handreiking section '{artikel}'{suggest(artikel, list(secties))}",
+                f"{what}: unknown handreiking section {echo(artikel)}"
+                f"{suggest(artikel, list(secties))}",
             )
             raise _Missing
         return Bron(
@@ -235,7 +272,7 @@ def _bron(
     if regeling is Regeling.BW and not BW_ARTIKEL.match(artikel):
         ctx.error(
             obj.line_of("artikel"),
-            f"{what}: BW articles are written like '1:240' or '7:457', got {artikel!r}",
+            f"{what}: BW articles are written like '1:240' or '7:457', got {echo(artikel)}",
         )
         raise _Missing
     return _wetsbron(ctx, obj, what, regeling, artikel, titel, artikelen)
@@ -353,7 +390,7 @@ class _Loader:
     def __init__(self, root: Path, rules_dir: Path) -> None:
         self.root = root
         self.rules_dir = rules_dir
-        self.problems: list[str] = []
+        self.problems: list[str] = _Problems()
         self.secties: dict[str, Sectie] = {}
         self.artikelen: Inventaris | None = None
         self.plichten: dict[str, CodeTekst] = {}
@@ -369,19 +406,48 @@ class _Loader:
         except ValueError:
             return str(path)
 
-    def read(self, path: Path) -> Any:
+    def read(self, path: Path, source: bytes | None = None) -> Any:
+        """Parse one file (read now unless its bytes are given) and add it to the digest."""
         shown = self.shown(path)
         try:
-            data = load_yaml(path, shown)
+            source = read_source(path, shown) if source is None else source
+            data = parse_yaml(source, shown)
         except YamlError as exc:
             self.problems.append(str(exc))
             return None
         # the digest names files by folder/name only, so a copy elsewhere hashes the same
         key = f"{path.parent.name}/{path.name}".encode()
-        self.hash.update(key + b"\0" + path.read_bytes() + b"\0")
+        self.hash.update(key + b"\0" + source + b"\0")
         if data is None:
             self.problems.append(f"{shown}:1: the file is empty")
         return data
+
+    def read_rule_files(self, paths: list[Path]) -> list[tuple[Path, bytes]]:
+        """The bytes of every rule file, all read before any is parsed (parsing is the
+        slow part), so the limits on their number and size hold early."""
+        if len(paths) > MAX_RULE_FILES:
+            self.problems.append(
+                f"{self.shown(self.rules_dir)}:0: more than {MAX_RULE_FILES} rule files "
+                f"({len(paths)})"
+            )
+            return []
+        out: list[tuple[Path, bytes]] = []
+        total = 0
+        for path in paths:
+            try:
+                source = read_source(path, self.shown(path))
+            except YamlError as exc:
+                self.problems.append(str(exc))
+                continue
+            total += len(source)
+            if total > MAX_TOTAL_BYTES:
+                self.problems.append(
+                    f"{self.shown(path)}:0: rule files are more than "
+                    f"{MAX_TOTAL_BYTES:,} bytes together"
+                )
+                return []
+            out.append((path, source))
+        return out
 
     # -- support files -------------------------------------------------------
     def load_secties(self, path: Path) -> None:
@@ -474,11 +540,11 @@ class _Loader:
                 if isinstance(item, Located) and isinstance(item.get("naam"), str):
                     name = item["naam"]
                     if name in self.def_names or name in self.sets:
-                        ctx.error(item.line, f"duplicate definition name '{name}'")
+                        ctx.error(item.line, f"duplicate definition name {echo(name)}")
                     self.def_names.add(name)
 
     def load_set(self, ctx: _Ctx, table: Located, name: str, spec: Any) -> None:
-        what = f"verzameling '{name}'"
+        what = f"verzameling {echo(name)}"
         line = table.line_of(name)
         try:
             obj = _keys(ctx, spec, {"soort", "waarden", "uitleg"}, what, line)
@@ -486,7 +552,7 @@ class _Loader:
             if soort not in SET_KINDS:
                 ctx.error(
                     obj.line_of("soort"),
-                    f"{what}: unknown soort {soort!r}; allowed: {', '.join(SET_KINDS)}",
+                    f"{what}: unknown soort {echo(soort)}; allowed: {', '.join(SET_KINDS)}",
                 )
                 return
             enum = SET_KINDS[soort]
@@ -495,9 +561,9 @@ class _Loader:
                 _enum(ctx, enum, v, obj.line_of("waarden"), what).value for v in values
             )
             if name in self.sets:
-                ctx.error(line, f"duplicate value set '{name}'")
+                ctx.error(line, f"duplicate value set {echo(name)}")
             if name in flow_fields():
-                ctx.error(line, f"value set '{name}' clashes with a field name")
+                ctx.error(line, f"value set {echo(name)} clashes with a field name")
             self.sets[name] = (soort, checked)
         except _Missing:
             pass
@@ -523,7 +589,8 @@ class _Loader:
         if sid not in self.secties:
             ctx.error(
                 obj.line_of("sectie"),
-                f"{what}: unknown handreiking section '{sid}'{suggest(sid, list(self.secties))}",
+                f"{what}: unknown handreiking section {echo(sid)}"
+                f"{suggest(sid, list(self.secties))}",
             )
             raise _Missing
         return sid
@@ -550,7 +617,7 @@ class _Loader:
             keys = {"naam", "als", "uitleg", "bronnen", "sectie"}
             obj = _keys(ctx, item, keys, _label("definitie", item, "naam"))
             name = _get(ctx, obj, "naam", str, "definitie")
-            what = f"definitie '{name}'"
+            what = f"definitie {echo(name)}"
             sectie = self.sectie(ctx, obj, what)
             return Definitie(
                 name,
@@ -595,7 +662,7 @@ class _Loader:
         try:
             obj = _keys(ctx, item, self.RULE_KEYS, _label("regel", item))
             rid = _get(ctx, obj, "id", str, "regel")
-            what = f"regel '{rid}'"
+            what = f"regel {echo(rid)}"
             if not ID_PATTERN.match(rid):
                 ctx.error(
                     obj.line_of("id"), f"{what}: id must be lower case letters, digits and . : _ -"
@@ -652,7 +719,7 @@ class _Loader:
         try:
             obj = _keys(ctx, item, keys, _label("aanvulling", item))
             aid = _get(ctx, obj, "id", str, "aanvulling")
-            what = f"aanvulling '{aid}'"
+            what = f"aanvulling {echo(aid)}"
             bij = frozenset(
                 _enum(ctx, Oordeel, v, obj.line_of("bij"), what)
                 for v in _get(ctx, obj, "bij", list, what)
@@ -682,12 +749,12 @@ class _Loader:
         try:
             obj = _keys(ctx, item, keys, _label("toekenning", item))
             tid = _get(ctx, obj, "id", str, "toekenning")
-            what = f"toekenning '{tid}'"
+            what = f"toekenning {echo(tid)}"
             kenmerk = _get(ctx, obj, "kenmerk", str, what)
             if kenmerk not in enums:
                 ctx.error(
                     obj.line_of("kenmerk"),
-                    f"{what}: unknown kenmerk {kenmerk!r}; allowed: {', '.join(enums)}",
+                    f"{what}: unknown kenmerk {echo(kenmerk)}; allowed: {', '.join(enums)}",
                 )
                 raise _Missing
             waarde = _enum_key(ctx, enums[kenmerk], obj, "waarde", what)
@@ -704,6 +771,24 @@ class _Loader:
             )
         except _Missing:
             return None
+
+    ENTRY_KEYS = ("definities", "regels", "aanvullingen", "toekenningen")
+
+    def count_entries(self) -> None:
+        """Refuse a rule set of more than ``MAX_ENTRIES`` entries before loading any."""
+        total = 0
+        for _path, shown, data in self.raw_files:
+            if not isinstance(data, Located):
+                continue
+            for key in self.ENTRY_KEYS:
+                items = data.get(key)
+                total += len(items) if isinstance(items, list) else 0
+                if total > MAX_ENTRIES:
+                    self.problems.append(
+                        f"{shown}:{data.line_of(key)}: more than {MAX_ENTRIES} entries "
+                        "(definities, regels, aanvullingen and toekenningen together)"
+                    )
+                    raise SpecError(self.problems)
 
     def load_themes(
         self,
@@ -752,7 +837,7 @@ class _Loader:
         for thing in things:
             if thing.id in seen:
                 self.problems.append(
-                    f"{thing.waar}: duplicate id '{thing.id}' (first at {seen[thing.id]})"
+                    f"{thing.waar}: duplicate id {echo(thing.id)} (first at {seen[thing.id]})"
                 )
             seen[thing.id] = str(thing.waar)
         ids = {r.id for r in regels}
@@ -760,43 +845,67 @@ class _Loader:
             for target in r.uitzondering_op:
                 if target not in ids:
                     self.problems.append(
-                        f"{r.waar}: regel '{r.id}': uitzondering_op names unknown rule "
-                        f"'{target}'{suggest(target, sorted(ids))}"
+                        f"{r.waar}: regel {echo(r.id)}: uitzondering_op names unknown rule "
+                        f"{echo(target)}{suggest(target, sorted(ids))}"
                     )
                 elif target == r.id:
-                    self.problems.append(f"{r.waar}: regel '{r.id}' is an exception to itself")
-        self._cycles(
-            {r.id: (set(r.uitzondering_op) & ids) - {r.id} for r in regels},
-            {r.id: r.waar for r in regels},
-            "exception",
-        )
-        self._cycles(
-            {d.naam: references(d.als) for d in defs}, {d.naam: d.waar for d in defs}, "definition"
-        )
+                    self.problems.append(f"{r.waar}: regel {echo(r.id)} is an exception to itself")
+        exceptions = {r.id: (set(r.uitzondering_op) & ids) - {r.id} for r in regels}
+        if not self._cycles(exceptions, {r.id: r.waar for r in regels}, "exception"):
+            self.check_exception_chains(regels, exceptions)
+        uses = {d.naam: references(d.als) for d in defs}
+        if not self._cycles(uses, {d.naam: d.waar for d in defs}, "definition"):
+            self.check_reference_depth(defs, [*regels, *aanv, *toek])
         for name in REQUIRED_DEFINITIONS:
             if name not in {d.naam for d in defs}:
                 self.problems.append(
-                    f"{self.shown(self.rules_dir)}: required definition '{name}' is missing"
+                    f"{self.shown(self.rules_dir)}:0: required definition '{name}' is missing"
                 )
 
-    def _cycles(self, graph: dict[str, set[str]], where: dict[str, Waar], what: str) -> None:
-        state: dict[str, int] = {}
+    def _cycles(self, graph: dict[str, set[str]], where: dict[str, Waar], what: str) -> bool:
+        """Report every cycle; True if there is one."""
+        found = False
+        for node, cycle in _back_edges(graph):
+            found = True
+            self.problems.append(f"{where[node]}: cyclic {what} references: {_chain(cycle)}")
+        return found
 
-        def visit(node: str, trail: list[str]) -> None:
-            state[node] = 1
-            for nxt in sorted(graph.get(node, ())):
-                if state.get(nxt) == 1:
-                    cycle = [*trail[trail.index(nxt) :], nxt] if nxt in trail else [node, nxt]
+    def check_exception_chains(self, regels: list[Regel], graph: dict[str, set[str]]) -> None:
+        """Refuse chains of more than ``MAX_EXCEPTION_DEPTH`` exceptions (at their heads)."""
+        length = _bottom_up(graph, lambda n, done: 1 + max((done[t] for t in graph[n]), default=0))
+        heads = _heads(graph, length, MAX_EXCEPTION_DEPTH)
+        for r in regels:
+            if r.id in heads:
+                self.problems.append(
+                    f"{r.waar}: regel {echo(r.id)}: chain of exceptions longer than "
+                    f"{MAX_EXCEPTION_DEPTH} rules: {_chain(_deepest_path(r.id, graph, length))}"
+                )
+
+    def check_reference_depth(
+        self, defs: list[Definitie], owners: list[Regel | Aanvulling | Toekenning]
+    ) -> None:
+        """Refuse conditions that nest more than ``MAX_REFERENCE_DEPTH`` levels deep
+        through definitions (reported where the excess starts, not at every user)."""
+        names = {d.naam for d in defs}
+        graph = {d.naam: references(d.als) & names for d in defs}
+        source = {d.naam: d.als for d in defs}
+        depth = _bottom_up(graph, lambda n, done: _expanded_depth(source[n], done))
+        heads = _heads(graph, depth, MAX_REFERENCE_DEPTH)
+        too_deep = {n for n, v in depth.items() if v > MAX_REFERENCE_DEPTH}
+        message = f"nests more than {MAX_REFERENCE_DEPTH} levels deep through definitions"
+        for d in defs:
+            if d.naam in heads:
+                path = _chain(_deepest_path(d.naam, graph, depth))
+                self.problems.append(f"{d.waar}: definitie {echo(d.naam)}: {message} ({path})")
+        for owner in owners:
+            for expr in _conditions(owner):
+                if not references(expr) & too_deep and (
+                    _expanded_depth(expr, depth) > MAX_REFERENCE_DEPTH
+                ):
+                    kind = type(owner).__name__.lower()
                     self.problems.append(
-                        f"{where[node]}: cyclic {what} references: " + " -> ".join(cycle)
+                        f"{owner.waar}: {kind} {echo(owner.id)}: a condition {message}"
                     )
-                elif nxt not in state:
-                    visit(nxt, [*trail, nxt])
-            state[node] = 2
-
-        for node in sorted(graph):
-            if node not in state:
-                visit(node, [node])
 
     def run(
         self,
@@ -804,30 +913,40 @@ class _Loader:
         local_only: tuple[Path, ...] = (),
         weglaten: frozenset[str] = frozenset(),
     ) -> Specs:
+        try:
+            return self.load(extra, local_only, weglaten)
+        except _TooMany:
+            stop = f"stopped after {MAX_PROBLEMS} problems; fix these first"
+            raise SpecError([*self.problems, f"{self.shown(self.rules_dir)}:0: {stop}"]) from None
+
+    def load(
+        self, extra: tuple[Path, ...], local_only: tuple[Path, ...], weglaten: frozenset[str]
+    ) -> Specs:
         self.load_secties(self.root / "handreiking.yaml")
         self.load_artikelen(self.root / "artikelen.yaml")
         self.load_codes(self.root / "codes.yaml")
         files = sorted(self.rules_dir.glob("*.yaml"))
         if not files:
-            self.problems.append(f"{self.shown(self.rules_dir)}: no rule files (*.yaml)")
-        for path in [*files, *extra, *local_only]:
-            data = self.read(path)
+            self.problems.append(f"{self.shown(self.rules_dir)}:0: no rule files (*.yaml)")
+        for path, source in self.read_rule_files([*files, *extra, *local_only]):
+            data = self.read(path, source)
             if data is not None:
                 self.raw_files.append((path, self.shown(path), data))
+        self.count_entries()
         self.collect_names()
         regels, defs, aanv, toek = self.load_themes()
         local_files = {self.shown(p) for p in local_only}
         for r in regels:
             if r.waar.file in local_files and r.laag is not Laag.LOKAAL:
                 self.problems.append(
-                    f"{r.waar}: regel '{r.id}': a gemeente file may only hold "
+                    f"{r.waar}: regel {echo(r.id)}: a gemeente file may only hold "
                     f"rules with laag: lokaal, got {r.laag.value!r}"
                 )
         if weglaten:
             known = {r.id for r in regels} | {a.id for a in aanv} | {t.id for t in toek}
             for gone in sorted(weglaten - known):
                 self.problems.append(
-                    f"whatif.yaml: weglaten names unknown rule {gone!r}"
+                    f"whatif.yaml:0: weglaten names unknown rule {echo(gone)}"
                     f"{suggest(gone, sorted(known))}"
                 )
             regels = [
@@ -855,6 +974,100 @@ class _Loader:
         )
 
 
+# -- graphs of definitions and exceptions, walked without recursion -----------------
+# (a hostile file can chain a thousand of them; Python's stack holds about a thousand
+# calls)
+
+
+def _back_edges(graph: Mapping[str, set[str]]) -> Iterator[tuple[str, list[str]]]:
+    """(node, cycle) for every edge of a depth-first search back into its own path."""
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    for root in sorted(graph):
+        if root in state:
+            continue
+        state[root] = 1
+        path = [root]
+        todo = [iter(sorted(graph.get(root, ())))]
+        while todo:
+            nxt = next(todo[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                todo.pop()
+            elif state.get(nxt) == 1:
+                yield path[-1], [*path[path.index(nxt) :], nxt]
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                todo.append(iter(sorted(graph.get(nxt, ()))))
+
+
+def _bottom_up(
+    graph: Mapping[str, set[str]], measure: Callable[[str, dict[str, int]], int]
+) -> dict[str, int]:
+    """``measure(node, done)`` for every node of an acyclic graph, each node measured
+    after all nodes it points to (those are in ``done``)."""
+    done: dict[str, int] = {}
+    for root in sorted(graph):
+        stack = [root]
+        while stack:
+            node = stack[-1]
+            if node in done:
+                stack.pop()
+                continue
+            waiting = [n for n in graph[node] if n in graph and n not in done]
+            if waiting:
+                stack.extend(waiting)
+            else:
+                done[node] = measure(node, done)
+                stack.pop()
+    return done
+
+
+def _heads(graph: Mapping[str, set[str]], size: dict[str, int], limit: int) -> set[str]:
+    """Nodes over ``limit`` that no other node over it points to: where to report."""
+    over = {n for n, v in size.items() if v > limit}
+    below = set().union(*(graph[n] for n in over))
+    return over - below
+
+
+def _deepest_path(start: str, graph: Mapping[str, set[str]], size: dict[str, int]) -> list[str]:
+    path = [start]
+    while graph.get(path[-1]):
+        path.append(max(sorted(graph[path[-1]]), key=lambda n: size.get(n, 0)))
+    return path
+
+
+def _chain(names: list[str], shown: int = 6) -> str:
+    """``a -> b -> c``, with the middle left out of a long chain and long names cut."""
+    cut = [n if len(n) <= 40 else n[:37] + "..." for n in names]
+    if len(cut) > shown:
+        cut = [*cut[: shown - 2], "...", *cut[-2:]]
+    return " -> ".join(cut)
+
+
+def _expanded_depth(expr: Expr, depth_of: Mapping[str, int]) -> int:
+    """Nesting of ``expr`` with definitions written out (``depth_of`` the definitions').
+
+    Recursion is fine here: the parser keeps one condition within ``MAX_DEPTH`` levels.
+    """
+    if isinstance(expr, Not):
+        return 1 + _expanded_depth(expr.operand, depth_of)
+    if isinstance(expr, And | Or):
+        return 1 + max(_expanded_depth(o, depth_of) for o in expr.operands)
+    if isinstance(expr, Ref):
+        return 1 + depth_of.get(expr.name, 0)
+    return 0
+
+
+def _conditions(owner: Regel | Aanvulling | Toekenning) -> Iterator[Expr]:
+    """Every condition of a rule, aanvulling or toekenning."""
+    yield owner.als
+    if isinstance(owner, Regel):
+        yield from (g.als for g in owner.grenzen)
+    if not isinstance(owner, Toekenning):
+        yield from (g.als for g in (*owner.plichten, *owner.voorwaarden))
+
+
 def resolve_dirs(path: Path | str | None) -> tuple[Path, Path]:
     """(spec root, rules folder) for a spec folder, a rules folder, or the bundled specs."""
     if path is None:
@@ -862,7 +1075,7 @@ def resolve_dirs(path: Path | str | None) -> tuple[Path, Path]:
         return root, root / "rules"
     p = Path(path)
     if not p.is_dir():
-        raise SpecError([f"{p}: not a directory"])
+        raise SpecError([f"{p}:0: not a directory"])
     if (p / "rules").is_dir():
         return p, p / "rules"
     root = p.parent if (p.parent / "handreiking.yaml").is_file() else bundled_specs()
@@ -870,6 +1083,12 @@ def resolve_dirs(path: Path | str | None) -> tuple[Path, Path]:
 
 
 WHATIF_KEYS = {"basis", "weglaten", "toevoegen", "beschrijving"}
+
+
+def _present(path: Path) -> bool:
+    """Whether anything (a file, a pipe, a dangling link ...) has this name: what is
+    there is then read, and refused with a clear message if it is no regular file."""
+    return path.exists() or path.is_symlink()
 
 
 def _whatif(folder: Path) -> tuple[Path | None, tuple[Path, ...], frozenset[str]]:
@@ -887,14 +1106,29 @@ def _whatif(folder: Path) -> tuple[Path | None, tuple[Path, ...], frozenset[str]
         raise SpecError([str(exc)]) from None
     except _Missing:
         raise SpecError(problems) from None
-    extra = tuple(folder / str(f) for f in add)
-    for f in extra:
-        if not f.is_file():
-            problems.append(f"{shown}: toevoegen names a missing file {f.name!r}")
+    extra = _additions(ctx, add, folder, obj.line_of("toevoegen"))
     if problems:
         raise SpecError(problems)
     base = (folder / basis).resolve() if basis else None
     return base, extra, frozenset(str(x) for x in weg)
+
+
+def _additions(ctx: _Ctx, names: list[Any], folder: Path, line: int) -> tuple[Path, ...]:
+    """The files ``toevoegen`` names: each once, each a name of something in ``folder``."""
+    if len(names) > MAX_RULE_FILES:
+        ctx.error(line, f"toevoegen names more than {MAX_RULE_FILES} files")
+        return ()
+    out: list[Path] = []
+    for name in names:
+        if not isinstance(name, str):
+            ctx.error(line, f"toevoegen: every entry must be a file name, got {echo(name)}")
+        elif folder / name in out:
+            ctx.error(line, f"toevoegen names {echo(name)} twice")
+        elif not _present(folder / name):
+            ctx.error(line, f"toevoegen names a missing file {echo(name)}")
+        else:
+            out.append(folder / name)
+    return tuple(out)
 
 
 def load_specs(path: Path | str | None = None, gemeente: Path | str | None = None) -> Specs:
@@ -906,12 +1140,12 @@ def load_specs(path: Path | str | None = None, gemeente: Path | str | None = Non
     """
     extra: tuple[Path, ...] = ()
     weglaten: frozenset[str] = frozenset()
-    if path is not None and (Path(path) / "whatif.yaml").is_file():
+    if path is not None and _present(Path(path) / "whatif.yaml"):
         base, extra, weglaten = _whatif(Path(path))
         path = base
     root, rules_dir = resolve_dirs(path)
     local = (Path(gemeente),) if gemeente is not None else ()
     for f in local:
-        if not f.is_file():
-            raise SpecError([f"{f}: gemeente file not found"])
+        if not _present(f):
+            raise SpecError([f"{f}:0: gemeente file not found"])
     return _Loader(root, rules_dir).run(extra, local, weglaten)
