@@ -554,3 +554,21 @@ def test_hostile_flow_file_is_a_clean_rejection(name: str) -> None:
 def test_hostile_corpus_is_complete() -> None:
     files = {p.name for p in HOSTILE.iterdir() if p.name != "expect.json"}
     assert files == set(HOSTILE_EXPECT)
+
+
+def test_security_page_states_the_current_rule_file_limits() -> None:
+    """Each rule-file limit in the security page's table has the constant's value."""
+    import importlib
+
+    page = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    rows = [line for line in page.splitlines() if line.startswith("| ") and line.endswith("` |")]
+    checked = 0
+    for line in rows:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        module, _, name = cells[-1].strip("`").partition(".")
+        value = getattr(importlib.import_module(f"pettenlogic.rules.{module}"), name)
+        text = cells[1]
+        mib = value / 2**20
+        assert f"{value:,}" in text or (mib.is_integer() and f"{int(mib)} MiB" in text), line
+        checked += 1
+    assert checked >= 12
