@@ -332,6 +332,12 @@ def _without_statutory_fraud_duties(folder: Path) -> None:
     )
 
 
+def _both_on_necessity(folder: Path) -> None:
+    """The two duties that do not rest on necessity (Jeugdwet 4.1.8 lid 1, BW 1:243) made to."""
+    for rule in ("jw-4.1.8-lid1-melding-calamiteit-geweld", "bw-1:243-inlichtingen-raad"):
+        edit_rule(folder, rule, "    effect: plicht\n", "    effect: plicht\n    noodzaak: true\n")
+
+
 def _file_matching_allowed(r: Replay) -> bool:
     return (
         r.a.naar == "vroegsignalering" and r.a.om["bestandskoppeling"] and r.a.oordeel != "verboden"
@@ -611,11 +617,8 @@ BREAKAGES: list[Breakage] = [
     ),
     Breakage(
         "noodzakelijk-onwaar-nooit-verplicht",
-        "the calamity report duty made to rest on necessity (the refutation disappears)",
-        sub(
-            "jw-4.1.8-lid1-melding-calamiteit-geweld",
-            ("    effect: plicht\n", "    effect: plicht\n    noodzaak: true\n"),
-        ),
+        "calamity report duty and BW 1:243 made to rest on necessity (refutation disappears)",
+        _both_on_necessity,
         lambda r: True,
         uitkomst="geldt",
     ),
