@@ -447,8 +447,8 @@ BREAKAGES: list[Breakage] = [
         sub(
             "jw-7.3.11-lid4-ots-desgevraagd",
             (
-                f"uitzondering_op: [{GEHEIM}, {ROL}]",
-                f"uitzondering_op: [{GEHEIM}]",
+                f"uitzondering_op: [{GEHEIM}, {ROL}, ",
+                f"uitzondering_op: [{GEHEIM}, ",
             ),
         ),
         _wet_contradiction,
