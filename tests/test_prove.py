@@ -247,6 +247,7 @@ def _wet_contradiction(r: Replay) -> bool:
 
 LISTED_EXCEPTIONS = {
     "jw-7.4.0-verstrekking-college": ("jeugdwet", "7.4.0", "1"),
+    "jw-7.4.0-lid1d-controle-fraude": ("jeugdwet", "7.4.0", "2"),
     "deskundigenadvies-aan-college": ("jeugdwet", "7.4.0", "1"),
     "medebehandelaar": ("bw", "7:457", "2"),
     "wmo-5.2.2-desgevraagd": ("wmo", "5.2.2", None),
@@ -279,6 +280,62 @@ def _secret_leaves(r: Replay) -> bool:
     return not any(
         rule in a.d["regels"] and a.cites(*cite) for rule, cite in LISTED_EXCEPTIONS.items()
     )
+
+
+FRAUDE_OP_VERZOEK = "fraudeplicht-alleen-op-verzoek-uit-de-wet"
+JW740D = "jw-7.4.0-lid1d-controle-fraude"
+#: the statutory duties that may oblige giving fraud signals to enforcement (D34)
+FRAUD_DUTIES = {
+    JW740D: ("jeugdwet", "7.4.0", "2"),
+    "wmo-5.2.2-desgevraagd": ("wmo", "5.2.2", None),
+    "reintegratie-verstrekking-college": ("participatiewet", "64", "1"),
+}
+
+
+def _fraud_duty_unlisted(r: Replay) -> bool:
+    a = r.a
+    if not (
+        a.cat == "signalen_fraude"
+        and a.naar in {"handhaving", "politie_justitie"}
+        and a.oordeel == "verplicht"
+    ):
+        return False
+    return not (
+        a.om["desgevraagd"]
+        and a.naar == "handhaving"
+        and any(rule in a.d["regels"] and a.cites(*c) for rule, c in FRAUD_DUTIES.items())
+    )
+
+
+def _without_statutory_fraud_duties(folder: Path) -> None:
+    """Jeugdwet 7.4.0 onder d switched off; Wmo 5.2.2 and Pw 64 back to their pre-D34 reach.
+
+    The rule stays (properties name it); its condition can no longer hold.
+    """
+    edit_rule(
+        folder,
+        JW740D,
+        "and not behandelgegevens and omstandigheden.desgevraagd",
+        "and not behandelgegevens and omstandigheden.desgevraagd and False",
+    )
+    edit_rule(
+        folder,
+        "maatwerk_naar_wmo_college",
+        "\n           or naar.taak == 'handhaving')",
+        " and not fraudesignaal)",
+    )
+    edit_rule(
+        folder,
+        "reintegratie-verstrekking-college",
+        "\n           or naar.taak == 'handhaving' and naar.wet == 'participatiewet')",
+        ")",
+    )
+
+
+def _both_on_necessity(folder: Path) -> None:
+    """The two duties that do not rest on necessity (Jeugdwet 4.1.8 lid 1, BW 1:243) made to."""
+    for rule in ("jw-4.1.8-lid1-melding-calamiteit-geweld", "bw-1:243-inlichtingen-raad"):
+        edit_rule(folder, rule, "    effect: plicht\n", "    effect: plicht\n    noodzaak: true\n")
 
 
 def _file_matching_allowed(r: Replay) -> bool:
@@ -390,8 +447,8 @@ BREAKAGES: list[Breakage] = [
         sub(
             "jw-7.3.11-lid4-ots-desgevraagd",
             (
-                f"uitzondering_op: [{GEHEIM}, {ROL}]",
-                f"uitzondering_op: [{GEHEIM}]",
+                f"uitzondering_op: [{GEHEIM}, {ROL}, ",
+                f"uitzondering_op: [{GEHEIM}, ",
             ),
         ),
         _wet_contradiction,
@@ -401,7 +458,7 @@ BREAKAGES: list[Breakage] = [
         "re-integration duty to the college loses its behandelgegevens exclusion",
         sub(
             "reintegratie-verstrekking-college",
-            ("and not behandelgegevens and not fraudesignaal", "and not fraudesignaal"),
+            ("      and not behandelgegevens\n", ""),
         ),
         _wet_contradiction,
     ),
@@ -424,22 +481,32 @@ BREAKAGES: list[Breakage] = [
         lambda r: r.a.naar == "verwijsindex" and r.a.oordeel == "verplicht",
     ),
     Breakage(
-        "fraude-nooit-verplicht-naar-handhaving-of-politie",
+        FRAUDE_OP_VERZOEK,
         "Sv 161 (anyone may report) turned into a reporting duty",
         flip("sv-161-aangifte", "grond", "plicht"),
-        lambda r: (
-            r.a.cat == "signalen_fraude"
-            and r.a.naar == "politie_justitie"
-            and r.a.oordeel == "verplicht"
+        lambda r: _fraud_duty_unlisted(r) and r.a.naar == "politie_justitie",
+    ),
+    Breakage(
+        FRAUDE_OP_VERZOEK,
+        "the richtlijn 'no duty to report to enforcement' turned into a duty",
+        flip("fraude-geen-meldplicht-handhaving", "verbod", "plicht"),
+        lambda r: _fraud_duty_unlisted(r) and r.a.naar == "handhaving",
+    ),
+    Breakage(
+        FRAUDE_OP_VERZOEK,
+        "the Jeugdwet 7.4.0 onder d duty no longer waits for the college's request",
+        sub(
+            JW740D,
+            ("and not behandelgegevens and omstandigheden.desgevraagd", "and not behandelgegevens"),
         ),
+        lambda r: _fraud_duty_unlisted(r) and not r.a.om["desgevraagd"],
     ),
     Breakage(
         "fraude-nooit-verplicht-naar-handhaving-of-politie",
-        "the richtlijn 'no duty to report to enforcement' turned into a duty",
-        flip("fraude-geen-meldplicht-handhaving", "verbod", "plicht"),
-        lambda r: (
-            r.a.cat == "signalen_fraude" and r.a.naar == "handhaving" and r.a.oordeel == "verplicht"
-        ),
+        "the three statutory fraud duties taken out (the refutation disappears)",
+        _without_statutory_fraud_duties,
+        lambda r: True,
+        uitkomst="geldt",
     ),
     Breakage(
         "geheim-wijkt-alleen-voor-genoemde-uitzondering",
@@ -550,11 +617,8 @@ BREAKAGES: list[Breakage] = [
     ),
     Breakage(
         "noodzakelijk-onwaar-nooit-verplicht",
-        "the calamity report duty made to rest on necessity (the refutation disappears)",
-        sub(
-            "jw-4.1.8-lid1-melding-calamiteit-geweld",
-            ("    effect: plicht\n", "    effect: plicht\n    noodzaak: true\n"),
-        ),
+        "calamity report duty and BW 1:243 made to rest on necessity (refutation disappears)",
+        _both_on_necessity,
         lambda r: True,
         uitkomst="geldt",
     ),
@@ -717,6 +781,7 @@ CORE = [
     "geen-tegenspraak-in-de-wetslaag",
     "meldrechten-zijn-geen-meldplichten",
     "fraude-nooit-verplicht-naar-handhaving-of-politie",
+    "fraudeplicht-alleen-op-verzoek-uit-de-wet",
     "geheim-wijkt-alleen-voor-genoemde-uitzondering",
     "vroegsignalering-bestandskoppeling-altijd-verboden",
     "toeleidingsgegevens-geen-beroepsgeheim-bij-gekende-rol",
@@ -767,6 +832,15 @@ def test_expected_counterexample_is_replayable(bundled: Any) -> None:
     assert refuted.tegenvoorbeeld is not None
     assert refuted.tegenvoorbeeld["omstandigheden"]["noodzakelijk"] is False
     assert refuted.beslissing is not None and refuted.beslissing["oordeel"] == "verplicht"
+    # the handreiking's "no duty to give fraud signals" is refuted by a statutory duty on request
+    fraud = next(
+        o for o in outcomes if o.naam == "fraude-nooit-verplicht-naar-handhaving-of-politie"
+    )
+    assert fraud.tegenvoorbeeld is not None and fraud.beslissing is not None
+    assert fraud.tegenvoorbeeld["omstandigheden"]["desgevraagd"] is True
+    assert fraud.tegenvoorbeeld["naar"]["taak"] == "handhaving"
+    assert fraud.beslissing["oordeel"] == "verplicht"
+    assert set(fraud.beslissing["regels"]) & set(FRAUD_DUTIES)
 
 
 def test_every_property_has_a_paraphrase_and_section(bundled: Any) -> None:
@@ -907,9 +981,7 @@ def test_cli_prove_broken_copy_exit_1(tmp_path: Path) -> None:
 
 def test_cli_counterexample_decides_the_same(tmp_path: Path) -> None:
     """A printed counterexample is valid input for ``decide`` and gives the printed verdict."""
-    case = next(
-        c for c in BREAKAGES if c.prop == "fraude-nooit-verplicht-naar-handhaving-of-politie"
-    )
+    case = next(c for c in BREAKAGES if c.prop == FRAUDE_OP_VERZOEK)
     folder = _broken(tmp_path, case)
     out = json.loads(run("prove", "--rules", str(folder), "--json", case.prop).output)[0]
     result = CliRunner().invoke(

@@ -41,7 +41,8 @@ class Context:
     wet: Wet | None = attrs.field(
         default=None,
         metadata=_doc(
-            "de sociaal-domeinwet; alleen bij toeleiding, regie_toeleiding en regie_hulpverlening"
+            "de sociaal-domeinwet; alleen bij toeleiding, regie_toeleiding, "
+            "regie_hulpverlening en handhaving"
         ),
     )
 

@@ -146,8 +146,10 @@ class Wet(Described):
 
 #: Tasks that may name a ``wet`` (DESIGN §4). Well-formedness, used by the
 #: input schema and (later) by the solver: ``wet`` is absent on every other task.
+#: ``handhaving`` takes a wet since D34: a control or fraud inquiry under a named act
+#: (Jeugdwet 7.4.0 lid 1 onder d, Wmo 2.3.10, Participatiewet) triggers that act's duties.
 TAKEN_MET_WET: frozenset[Taak] = frozenset(
-    {Taak.TOELEIDING, Taak.REGIE_TOELEIDING, Taak.REGIE_HULPVERLENING}
+    {Taak.TOELEIDING, Taak.REGIE_TOELEIDING, Taak.REGIE_HULPVERLENING, Taak.HANDHAVING}
 )
 
 
