@@ -25,7 +25,7 @@ import attrs
 
 from ..model.convert import suggest
 from ..model.vocabulary import Regeling
-from .yamlsrc import Located, YamlError, load_yaml
+from .yamlsrc import Located, YamlError, load_yaml, unknown_keys
 
 DATUM = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: one item of an onderdelen list: ``a``, ``a-d``, ``1-26``, ``h(1-2)``
@@ -293,13 +293,8 @@ class _Lezer:
         if not isinstance(obj, Located):
             self.error(line, f"{what}: expected a mapping")
             raise _Fout
-        for key in obj:
-            if key not in allowed:
-                self.error(
-                    obj.line_of(key),
-                    f"{what}: unknown key '{key}'{suggest(key, sorted(allowed))}; "
-                    f"allowed: {', '.join(sorted(allowed))}",
-                )
+        for at, message in unknown_keys(obj, allowed, what):
+            self.error(at, message)
         return obj
 
     def need(self, obj: Located, key: str, what: str) -> Any:

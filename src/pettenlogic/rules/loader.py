@@ -61,7 +61,16 @@ from .spec import (
     Toekenning,
     Waar,
 )
-from .yamlsrc import Located, YamlError, echo, load_yaml, parse_yaml, printable, read_source
+from .yamlsrc import (
+    Located,
+    YamlError,
+    echo,
+    load_yaml,
+    parse_yaml,
+    printable,
+    read_source,
+    unknown_keys,
+)
 
 E = TypeVar("E", bound=Enum)
 
@@ -203,13 +212,8 @@ def _keys(
     if not isinstance(obj, Located):
         ctx.error(line, f"{what}: expected a mapping, got {_kind_name(obj)}")
         raise _Missing
-    for key in obj:
-        if key not in allowed:
-            ctx.error(
-                obj.line_of(key),
-                f"{what}: unknown key {echo(key)}{suggest(key, sorted(allowed))}; "
-                f"allowed: {', '.join(sorted(allowed))}",
-            )
+    for at, message in unknown_keys(obj, allowed, what):
+        ctx.error(at, message)
     return obj
 
 

@@ -262,3 +262,21 @@ def parse_yaml(data: bytes, shown: str) -> Any:
 def load_yaml(path: Path, shown: str) -> Any:
     """Load one YAML file safely; every problem becomes :class:`YamlError` with a line."""
     return parse_yaml(read_source(path, shown), shown)
+
+
+def unknown_keys(
+    obj: Located, allowed: set[str] | frozenset[str], what: str
+) -> list[tuple[int, str]]:
+    """(line, message) for every key of ``obj`` outside ``allowed``, escaped for echoing."""
+    from ..model.convert import suggest
+
+    options = sorted(allowed)
+    return [
+        (
+            obj.line_of(key),
+            f"{what}: unknown key {echo(key)}{suggest(key, options)}; "
+            f"allowed: {', '.join(options)}",
+        )
+        for key in obj
+        if key not in allowed
+    ]
