@@ -31,13 +31,13 @@ from typing import Any
 from pettenlogic import Flow, flow_from_json, load_rulebook
 from pettenlogic.model.fields import flow_fields
 from pettenlogic.model.vocabulary import TAKEN_MET_WET
-from pettenlogic.properties import load_properties
 from pettenlogic.rules.loader import load_specs
 from pettenlogic.rules.spec import Specs
 from pettenlogic.solver.check import check
 from pettenlogic.solver.compiler import Compiled
 from pettenlogic.solver.diff import semantic_diff
 from pettenlogic.solver.engine import Z3Engine
+from pettenlogic.solver.properties import load_properties
 from pettenlogic.solver.prove import prove_all
 from pettenlogic.solver.sorts import FlowVars
 

@@ -2,7 +2,7 @@
 
 The pages in ``generated/`` (rule catalogue, vocabulary reference, traceability
 table) are rendered from the repository's ``specs/`` and ``tests/scenarios/`` by
-:mod:`pettenlogic.render` every time Sphinx loads this file. They are git-ignored.
+:mod:`pettenlogic.docgen.pages` every time Sphinx loads this file. They are git-ignored.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 from sphinx.errors import ConfigError
 
 from pettenlogic import SpecError, __version__
-from pettenlogic.render import write_docs
-from pettenlogic.render_verify import write_verify_docs
+from pettenlogic.docgen.pages import write_docs
+from pettenlogic.docgen.verification import write_verify_docs
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from conftest import DESIGN_EXAMPLE
 from pettenlogic import InvalidInput, Rulebook, load_rulebook
-from pettenlogic.batch import MAX_LINE_BYTES, LineError, decide_stream, read_lines
 from pettenlogic.cli import MAX_ERROR_LINES, main
+from pettenlogic.cli.jsonl import MAX_LINE_BYTES, LineError, decide_stream, read_lines
 from strategies import random_flow
 
 
@@ -114,7 +114,7 @@ def test_read_lines_does_not_keep_an_overlong_line() -> None:
 
 
 def test_workers_give_the_same_records_in_the_same_order(rb: Rulebook, tmp_path: Path) -> None:
-    from pettenlogic import batch
+    from pettenlogic.cli import jsonl as batch
 
     flows = [random_flow(random.Random(i)) for i in range(300)]
     lines = [(i + 1, json.dumps(f).encode()) for i, f in enumerate(flows)]

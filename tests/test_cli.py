@@ -430,7 +430,7 @@ def examples_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder.mkdir()
     text = yaml.safe_dump(EXAMPLES, allow_unicode=True, sort_keys=False)
     (folder / "examples.yaml").write_text(text, "utf-8")
-    monkeypatch.setattr("pettenlogic.cli.bundled_specs", lambda: folder)
+    monkeypatch.setattr("pettenlogic.cli.demo.bundled_specs", lambda: folder)
     return folder
 
 
@@ -470,7 +470,7 @@ def test_demo_rejects_an_invalid_example(examples_dir: Path) -> None:
 def test_demo_without_examples_file_is_a_packaging_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("pettenlogic.cli.bundled_specs", lambda: tmp_path)
+    monkeypatch.setattr("pettenlogic.cli.demo.bundled_specs", lambda: tmp_path)
     result = run("demo")
     assert result.exit_code == 2
     assert result.stdout == ""

@@ -32,8 +32,8 @@ from fuzzing import (
     mutate_object,
 )
 from pettenlogic import InvalidInput, Rulebook, SpecError, flow_from_json, load_rulebook
-from pettenlogic.batch import parse_json
 from pettenlogic.cli import main
+from pettenlogic.cli.jsonl import parse_json
 from pettenlogic.model.convert import Problem
 from pettenlogic.model.intake import MAX_DEPTH, MAX_PROBLEMS, MAX_STRING, SHOWN_CHARS
 from strategies import flow_dicts, flows, random_flow, random_flows
@@ -268,7 +268,7 @@ THREADS_SCRIPT = textwrap.dedent(
     sys.path.insert(0, {tests!r})
     from pettenlogic import load_rulebook
     from pettenlogic.solver.prove import prove_all
-    from pettenlogic.properties import load_properties
+    from pettenlogic.solver.properties import load_properties
     from strategies import random_flows
 
     rb = load_rulebook()
@@ -489,7 +489,7 @@ def test_cli_byte_flips_agree_with_the_library(rb: Rulebook) -> None:
 
 
 def test_security_page_states_the_current_limits() -> None:
-    from pettenlogic import cli as cli_module
+    from pettenlogic.cli import decide as cli_module
     from pettenlogic.model import convert, intake
 
     page = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")

@@ -41,9 +41,9 @@ from pettenlogic.cli import main
 from pettenlogic.evaluate import Evaluator, Trace
 from pettenlogic.model.schema import flow_schema
 from pettenlogic.model.vocabulary import Laag
-from pettenlogic.properties import Eigenschap, load_properties
 from pettenlogic.rules.loader import load_specs
 from pettenlogic.rules.spec import Regel
+from pettenlogic.solver.properties import Eigenschap, load_properties
 from pettenlogic.solver.prove import InternalMismatch, Outcome, Prover, prove_all
 
 BEHANDEL = {"behandelgegevens", "diagnose", "behandelplan"}
@@ -1100,7 +1100,7 @@ def test_unconfirmed_counterexample_is_internal_error(monkeypatch: pytest.Monkey
 
 
 def test_generated_property_catalogue_and_whatif_tables(tmp_path: Path) -> None:
-    from pettenlogic.render_verify import compact_flow, write_verify_docs
+    from pettenlogic.docgen.verification import compact_flow, write_verify_docs
 
     root = Path(__file__).resolve().parents[1]
     paths = write_verify_docs(tmp_path, root / "specs", root / "docs" / "whatif")

@@ -45,11 +45,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 from pettenlogic.evaluate import Evaluator  # noqa: E402
 from pettenlogic.model.convert import flow_from_json, flow_to_json  # noqa: E402
 from pettenlogic.model.vocabulary import Effect, Plicht, Voorwaarde  # noqa: E402
-from pettenlogic.properties import Atom, Eigenschap, OnSide, load_properties  # noqa: E402
 from pettenlogic.rules.expr import And, Const, Expr, Not, Or, unparse  # noqa: E402
 from pettenlogic.rules.loader import load_specs  # noqa: E402
 from pettenlogic.rules.spec import Regel, Specs  # noqa: E402
 from pettenlogic.solver.compiler import Compiled  # noqa: E402
+from pettenlogic.solver.properties import Atom, Eigenschap, OnSide, load_properties  # noqa: E402
 from pettenlogic.solver.prove import InternalMismatch, Prover  # noqa: E402
 from pettenlogic.solver.sorts import FlowVars  # noqa: E402
 

@@ -17,11 +17,11 @@ import z3
 from ..evaluate import Evaluator
 from ..model.convert import flow_from_json, flow_to_json
 from ..model.vocabulary import Oordeel, Plicht, Voorwaarde
-from ..properties import Atom, Eigenschap, OnSide, Side, holds, part
 from ..rules.expr import And, Const, Not, Or
 from ..rules.spec import Bron, Specs
 from .compiler import Compiled
 from .guard import serialized
+from .properties import Atom, Eigenschap, OnSide, Side, holds, part
 from .sorts import FlowVars
 
 

@@ -25,12 +25,12 @@ from typing import Any
 
 import attrs
 
-from .decision import Decision
-from .evaluate import Evaluator, Trace
-from .evaluate.interpreter import _Compiler
-from .model.convert import suggest
-from .model.fields import flow_fields
-from .model.vocabulary import (
+from ..decision import Decision
+from ..evaluate import Evaluator, Trace
+from ..evaluate.interpreter import _Compiler
+from ..model.convert import suggest
+from ..model.fields import flow_fields
+from ..model.vocabulary import (
     Effect,
     Laag,
     Oordeel,
@@ -39,10 +39,10 @@ from .model.vocabulary import (
     Verwerkingsverantwoordelijke,
     Voorwaarde,
 )
-from .rules.expr import TRUE, And, Const, Expr, ExprError, Not, Or, Scope, _Parser, syntax_tree
-from .rules.loader import SpecError, _Ctx, _get, _keys, _Missing, _tekst, resolve_dirs
-from .rules.spec import Specs, Tekst
-from .rules.yamlsrc import Located, YamlError, load_yaml
+from ..rules.expr import TRUE, And, Const, Expr, ExprError, Not, Or, Scope, _Parser, syntax_tree
+from ..rules.loader import SpecError, _Ctx, _get, _keys, _Missing, _tekst, resolve_dirs
+from ..rules.spec import Specs, Tekst
+from ..rules.yamlsrc import Located, YamlError, load_yaml
 
 VERWACHT = ("geldt", "tegenvoorbeeld")
 PARTS = (

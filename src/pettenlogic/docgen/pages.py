@@ -26,14 +26,14 @@ from typing import Any
 import attrs
 import yaml
 
-from .evaluate import Evaluator
-from .model import vocabulary
-from .model.convert import InvalidInput, flow_from_json
-from .model.fields import flow_fields
-from .model.vocabulary import TAAKGROEP, TAKEN_MET_WET, Described, Regeling
-from .rules.expr import TRUE, Expr, unparse
-from .rules.loader import load_specs, resolve_dirs
-from .rules.spec import (
+from ..evaluate import Evaluator
+from ..model import vocabulary
+from ..model.convert import InvalidInput, flow_from_json
+from ..model.fields import flow_fields
+from ..model.vocabulary import TAAKGROEP, TAKEN_MET_WET, Described, Regeling
+from ..rules.expr import TRUE, Expr, unparse
+from ..rules.loader import load_specs, resolve_dirs
+from ..rules.spec import (
     Aanvulling,
     Bron,
     Definitie,

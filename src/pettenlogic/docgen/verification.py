@@ -12,7 +12,7 @@ Two MyST fragments, computed by the tools themselves on every Sphinx build
 
 The fragments carry the suffix ``.inc`` so Sphinx does not treat them as pages of
 their own; the chapter pulls them in with the ``include`` directive. Links to rules
-and sections use the labels of the generated catalogue (:class:`~pettenlogic.render.Anchors`).
+and sections use the labels of the generated catalogue (:class:`~pettenlogic.docgen.pages.Anchors`).
 """
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ from typing import Any
 
 import yaml
 
-from .evaluate import Evaluator
-from .model.convert import flow_from_json, flow_to_json
-from .properties import Eigenschap, load_properties
-from .render import Anchors, code, esc, load_themes, ref, write_pages
-from .rules.loader import load_specs, resolve_dirs
-from .rules.spec import Specs
-from .solver.diff import DiffResult, Group, semantic_diff
-from .solver.prove import Outcome, prove_all
+from ..evaluate import Evaluator
+from ..model.convert import flow_from_json, flow_to_json
+from ..rules.loader import load_specs, resolve_dirs
+from ..rules.spec import Specs
+from ..solver.diff import DiffResult, Group, semantic_diff
+from ..solver.properties import Eigenschap, load_properties
+from ..solver.prove import Outcome, prove_all
+from .pages import Anchors, code, esc, load_themes, ref, write_pages
 
 __all__ = ["compact_flow", "render_properties", "render_whatifs", "write_verify_docs"]
 

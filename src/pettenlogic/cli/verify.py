@@ -13,39 +13,30 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
-from .properties import load_properties
-from .rules.loader import SpecError, bundled_specs, load_specs
-from .rules.spec import Specs
+from ..rules.loader import SpecError, bundled_specs, load_specs
+from ..rules.spec import Specs
+from ..solver.properties import load_properties
+from .common import dump_json, fail
 
-EXIT_INVALID = 2
 EXIT_INTERNAL = 3
 EXIT_TIME_LIMIT = 4
 
 TIMEOUT_TYPE = click.FloatRange(min=0, min_open=True)
 
 
-def _fail(
-    message: str, details: list[str] | tuple[str, ...] = (), code: int = EXIT_INVALID
-) -> NoReturn:
-    click.echo(f"pettenlogic: {message}", err=True)
-    for line in details:
-        click.echo(f"  {line}", err=True)
-    sys.exit(code)
-
-
 def _specs(rules: str | None, gemeente: str | None = None) -> Specs:
     try:
         return load_specs(rules, gemeente=gemeente)
     except SpecError as exc:
-        _fail(f"invalid rule folder {rules or bundled_specs()}:", exc.problems)
+        fail(f"invalid rule folder {rules or bundled_specs()}:", exc.problems)
 
 
 def _dump(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    click.echo(dump_json(data))
 
 
 @click.command()
@@ -63,23 +54,23 @@ def _dump(data: Any) -> None:
 @click.argument("names", nargs=-1)
 def prove(rules: str | None, as_json: bool, timeout: float, names: tuple[str, ...]) -> None:
     """Prove the properties of the rule set (all, or NAME…)."""
-    from .solver.prove import InternalMismatch, prove_all
+    from ..solver.prove import InternalMismatch, prove_all
 
     specs = _specs(rules)
     try:
         props = load_properties(specs, rules)
     except SpecError as exc:
-        _fail("invalid property files:", exc.problems)
+        fail("invalid property files:", exc.problems)
     known = {p.naam for p in props}
     unknown = [n for n in names if n not in known]
     if unknown:
-        from .model.convert import suggest
+        from ..model.convert import suggest
 
-        _fail("unknown property: " + ", ".join(f"{n}{suggest(n, sorted(known))}" for n in unknown))
+        fail("unknown property: " + ", ".join(f"{n}{suggest(n, sorted(known))}" for n in unknown))
     try:
         outcomes = prove_all(specs, props, list(names) or None, max(1, int(timeout * 1000)))
     except InternalMismatch as exc:
-        _fail(f"internal error, Z3 and the evaluator disagree: {exc}", code=EXIT_INTERNAL)
+        fail(f"internal error, Z3 and the evaluator disagree: {exc}", code=EXIT_INTERNAL)
     if as_json:
         _dump([o.to_json() for o in outcomes])
     else:
@@ -136,8 +127,8 @@ def check(
     rules: str | None, gemeente: str | None, as_json: bool, info: bool, timeout: float
 ) -> None:
     """Consistency: conflicts, dead or shadowed rules, local rules the law sets aside."""
-    from .solver.check import CheckTimeout
-    from .solver.check import check as run_check
+    from ..solver.check import CheckTimeout
+    from ..solver.check import check as run_check
 
     specs = _specs(rules, gemeente)
     start = time.perf_counter()
@@ -200,7 +191,7 @@ def check(
 )
 def diff(dir_a: str, dir_b: str, as_json: bool, timeout: float, max_groups: int) -> None:
     """Flows whose verdict or duties differ between two rule sets, grouped."""
-    from .solver.diff import render_table, semantic_diff
+    from ..solver.diff import render_table, semantic_diff
 
     a, b = _specs(dir_a), _specs(dir_b)
     result = semantic_diff(a, b, max_groups=max_groups, timeout_ms=max(1, int(timeout * 1000)))
@@ -216,8 +207,3 @@ def diff(dir_a: str, dir_b: str, as_json: bool, timeout: float, max_groups: int)
         )
         sys.exit(EXIT_TIME_LIMIT)
     sys.exit(0)
-
-
-def register(group: click.Group) -> None:
-    for command in (prove, check, diff):
-        group.add_command(command)

@@ -18,9 +18,9 @@ from typing import IO, Any
 
 import attrs
 
-from .model.convert import InvalidInput
-from .model.intake import quoted_key, show
-from .rulebook import Rulebook
+from ..model.convert import InvalidInput
+from ..model.intake import quoted_key, show
+from ..rulebook import Rulebook
 
 #: longest input line, in bytes (a flow is about 300)
 MAX_LINE_BYTES = 1 << 20

@@ -1,0 +1,36 @@
+"""The ``pettenlogic`` command line: one module per command group.
+
+Exit codes per command are listed in the docs (command line page). Modules:
+:mod:`.decide` (``decide``), :mod:`.catalogue` (``schema``, ``rules``),
+:mod:`.demo` (``demo``), :mod:`.verify` (``prove``, ``check``, ``diff``);
+:mod:`.reading`, :mod:`.jsonl` and :mod:`.progress` read and stream flows,
+:mod:`.text` renders a decision, :mod:`.common` holds what they share.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+from . import catalogue, decide, demo, verify
+from .reading import MAX_ERROR_LINES, MAX_FLOWS, MAX_INPUT_MIB
+
+__all__ = ["MAX_ERROR_LINES", "MAX_FLOWS", "MAX_INPUT_MIB", "main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pettenlogic")
+def main() -> None:
+    """Decide, explain and cite data flows between the tasks (petten) of a wijkteam."""
+
+
+for _command in (
+    decide.decide,
+    catalogue.schema,
+    catalogue.rules,
+    demo.demo,
+    verify.prove,
+    verify.check,
+    verify.diff,
+):
+    main.add_command(_command)

@@ -1,0 +1,162 @@
+"""``pettenlogic decide``: one flow, an array, or a JSON Lines stream.
+
+Exit codes: 0 decided, 2 invalid input or invalid specs (message on stderr)."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import click
+
+from ..rulebook import ENGINES
+from .common import EXIT_INVALID, LANG_OPTION, RULES_OPTION, dump_json, fail, open_rulebook
+from .reading import MAX_ERROR_LINES, MAX_FLOWS, MAX_INPUT_MIB, flows_from, read_json
+from .text import render_decision
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the decision JSON (DESIGN §5).")
+@LANG_OPTION
+@RULES_OPTION
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="evaluator",
+    show_default=True,
+    help="Decide with the Python evaluator, its compiled fast path, or the compiled Z3"
+    " formulas (all give the same decision).",
+)
+@click.option(
+    "--max-input",
+    type=click.IntRange(min=1),
+    default=MAX_INPUT_MIB,
+    show_default=True,
+    help="Largest input accepted, in MiB.",
+)
+@click.option(
+    "--max-flows",
+    type=click.IntRange(min=1),
+    default=MAX_FLOWS,
+    show_default=True,
+    help="Most flows accepted in one input array.",
+)
+@click.option(
+    "--jsonl",
+    is_flag=True,
+    help="Stream JSON Lines: one flow per line in, one decision record per line out.",
+)
+@click.option(
+    "--on-error",
+    type=click.Choice(["fail", "skip"]),
+    default="fail",
+    show_default=True,
+    help="With --jsonl: stop at the first invalid line, or report it and go on.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="With --jsonl: processes that decide in parallel.",
+)
+@click.argument("source", metavar="INPUT")
+def decide(
+    as_json: bool,
+    lang: str,
+    rules: str | None,
+    engine: str,
+    max_input: int,
+    max_flows: int,
+    jsonl: bool,
+    on_error: str,
+    workers: int,
+    source: str,
+) -> None:
+    """Decide the flow(s) in INPUT (a JSON file, or - for stdin).
+
+    A JSON object gives one decision, an array gives an array of decisions in
+    the same order. Every flow is validated before any is decided; decisions
+    are written as they are made, so memory does not grow with the output.
+
+    With --jsonl, INPUT holds one flow per line (or {"id": ..., "flow": {...}})
+    and each line gives one record {"regel": N, "beslissing": {...}} in input
+    order, in flat memory; invalid lines are reported on stderr.
+    """
+    if jsonl:
+        _decide_jsonl(source, rules, lang, engine, on_error, workers)
+        return
+    if workers != 1 or on_error != "fail":
+        fail("--workers and --on-error apply only with --jsonl")
+    shown = "<stdin>" if source == "-" else source
+    flows, many = flows_from(read_json(source, max_input << 20), shown, max_flows)
+    book = open_rulebook(rules)
+    decisions = (book.decide(f, lang, engine=engine) for f in flows)
+    if as_json:
+        if not many:
+            click.echo(dump_json(next(decisions).to_json()))
+            return
+        # the same text as one json.dumps(list, indent=2), written item by item
+        click.echo("[" if flows else "[]")
+        for i, d in enumerate(decisions):
+            item = textwrap.indent(dump_json(d.to_json()), "  ")
+            click.echo(item + ("," if i < len(flows) - 1 else ""))
+        if flows:
+            click.echo("]")
+        return
+    for i, d in enumerate(decisions):
+        block = render_decision(d, lang)
+        if many:
+            block = f"== [{i}] ==\n{block}"
+        click.echo(("\n" if i else "") + block)
+
+
+def _decide_jsonl(
+    source: str, rules: str | None, lang: str, engine: str, on_error: str, workers: int
+) -> None:
+    """Stream decisions of a JSON Lines input; exit 2 if any line was invalid."""
+    from .jsonl import LineError, decide_stream, read_lines
+    from .progress import Progress
+
+    book = open_rulebook(rules)
+    try:
+        stream = sys.stdin.buffer if source == "-" else Path(source).open("rb")  # noqa: SIM115
+    except OSError as exc:
+        fail(f"cannot read {source}: {exc.strerror or exc}")
+    shown = "<stdin>" if source == "-" else source
+    progress = Progress.for_stream(stream, sys.stderr)
+    invalid = decided = 0
+    out = sys.stdout
+    try:
+        for number, result in decide_stream(book, read_lines(stream), lang, engine, workers):
+            if isinstance(result, LineError):
+                invalid += 1
+                if invalid <= MAX_ERROR_LINES:
+                    progress.clear()
+                    for problem in result.problems[:3]:
+                        click.echo(f"pettenlogic: {shown}:{number}: {problem}", err=True)
+                if on_error == "fail":
+                    break
+            else:
+                out.write(result + "\n")
+                decided += 1
+            progress.tick()
+    except OSError as exc:
+        fail(f"cannot read {shown}: {exc.strerror or exc}")
+    finally:
+        progress.done()
+        out.flush()
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    if invalid:
+        if invalid > MAX_ERROR_LINES:
+            click.echo(
+                f"pettenlogic: …and {invalid - MAX_ERROR_LINES:,} more invalid lines", err=True
+            )
+        stopped = " (stopped at the first; --on-error skip goes on)" if on_error == "fail" else ""
+        click.echo(
+            f"pettenlogic: {shown}: {invalid:,} invalid line(s){stopped}, {decided:,} decided",
+            err=True,
+        )
+        sys.exit(EXIT_INVALID)

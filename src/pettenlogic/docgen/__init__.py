@@ -1,0 +1,2 @@
+"""Documentation pages generated from the rules, the vocabulary and the proofs (used by
+``docs/conf.py`` at build time)."""
