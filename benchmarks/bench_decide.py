@@ -108,7 +108,7 @@ def main() -> None:
 
     decide_ns = timed(flows, rb.decide)
     trace_ns = timed(flows, rb.evaluator.trace)
-    trip_ns = timed(raw, lambda d: rb.decide(flow_from_json(d)).to_json())
+    trip_ns = timed(raw, lambda d: rb.decide(flow_from_json(d)).to_dict())
     dict_ns = timed(raw, rb.decide)
     # the compiled path: a cold pass (plans built, every new signature decided by the
     # interpreter) and a warm pass (the same flows again: residues and lookups only)

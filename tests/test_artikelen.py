@@ -219,13 +219,13 @@ def test_json_adds_keys_and_keeps_the_old_ones() -> None:
     b = Bron(
         Regeling.WMO, "5.2.2", onderdeel="a", aanhef=True, versie="2020-07-01", bwb="BWBR0035362"
     )
-    data = b.to_json()
+    data = b.to_dict()
     assert data["regeling"] == "wmo" and data["artikel"] == "5.2.2"
     assert data["onderdeel"] == "a" and data["aanhef"] is True
     assert data["versie"] == "2020-07-01"
     assert "lid" not in data and "sub" not in data
     assert data["url"].endswith("&artikel=5.2.2&g=2020-07-01")
-    assert "aanhef" not in Bron(Regeling.JEUGDWET, "7.4.0", "1").to_json()
+    assert "aanhef" not in Bron(Regeling.JEUGDWET, "7.4.0", "1").to_dict()
 
 
 def test_duty_citations_reach_the_decision() -> None:

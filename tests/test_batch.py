@@ -35,7 +35,7 @@ def test_decide_many_is_lazy_and_names_the_bad_index(rb: Rulebook) -> None:
     flows = [random_flow(random.Random(i)) for i in range(5)]
     got = rb.decide_many(iter([*flows, {"x": 1}, DESIGN_EXAMPLE]))
     for flow in flows:
-        assert next(got).to_json() == rb.decide(flow).to_json()
+        assert next(got).to_dict() == rb.decide(flow).to_dict()
     with pytest.raises(InvalidInput) as info:
         next(got)
     assert str(info.value).startswith("[5]: ")
@@ -56,7 +56,7 @@ def test_jsonl_records_in_input_order_with_line_numbers_and_ids(rb: Rulebook) ->
     assert records[10]["id"] == "abc"
     assert all("id" not in r for i, r in enumerate(records) if i != 10)
     for flow, record in zip(flows, records, strict=True):
-        assert record["beslissing"] == rb.decide(flow).to_json()
+        assert record["beslissing"] == rb.decide(flow).to_dict()
 
 
 def test_jsonl_fail_stops_at_the_first_invalid_line() -> None:

@@ -81,7 +81,7 @@ def test_decide_object_gives_object(tmp_path: Path, rulebook: Rulebook) -> None:
     assert result.stderr == ""
     out = json.loads(result.stdout)
     assert isinstance(out, dict)
-    assert out == rulebook.decide(DESIGN_EXAMPLE).to_json()
+    assert out == rulebook.decide(DESIGN_EXAMPLE).to_dict()
 
 
 def test_decide_array_gives_array_in_order(tmp_path: Path, rulebook: Rulebook) -> None:
@@ -90,7 +90,7 @@ def test_decide_array_gives_array_in_order(tmp_path: Path, rulebook: Rulebook) -
     assert result.exit_code == 0, result.stderr
     out = json.loads(result.stdout)
     assert isinstance(out, list)
-    assert out == [rulebook.decide(f).to_json() for f in flows]
+    assert out == [rulebook.decide(f).to_dict() for f in flows]
     # the flows really differ, so the order is observable
     assert len({o["uitleg"] for o in out}) > 1
 
@@ -196,7 +196,7 @@ def test_english_text_has_english_labels(tmp_path: Path) -> None:
 def test_stdin(rulebook: Rulebook) -> None:
     result = run("decide", "--json", "-", stdin=json.dumps(DESIGN_EXAMPLE))
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout) == rulebook.decide(DESIGN_EXAMPLE).to_json()
+    assert json.loads(result.stdout) == rulebook.decide(DESIGN_EXAMPLE).to_dict()
     result = run("decide", "--json", "-", stdin=json.dumps(FLOWS))
     assert result.exit_code == 0
     assert len(json.loads(result.stdout)) == len(FLOWS)
@@ -223,7 +223,7 @@ def test_python_m_pettenlogic_in_another_directory(tmp_path: Path, rulebook: Rul
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
-    assert json.loads(proc.stdout) == rulebook.decide(DESIGN_EXAMPLE).to_json()
+    assert json.loads(proc.stdout) == rulebook.decide(DESIGN_EXAMPLE).to_dict()
 
 
 def test_version() -> None:
@@ -369,7 +369,7 @@ def test_rules_shows_one_rule_as_json(rulebook: Rulebook) -> None:
     data = json.loads(run("rules", "--json", r.id).stdout)
     assert data["id"] == r.id
     assert data["als"] == unparse(r.als)
-    assert data["bronnen"] == [b.to_json() for b in r.bronnen]
+    assert data["bronnen"] == [b.to_dict() for b in r.bronnen]
 
 
 def test_rules_shows_definitions_aanvullingen_toekenningen(rulebook: Rulebook) -> None:
@@ -454,7 +454,7 @@ def test_demo_english_and_json(examples_dir: Path, rulebook: Rulebook) -> None:
     assert "Advice for the college." in result.stdout
     data = json.loads(run("demo", "--json").stdout)
     assert [d["naam"] for d in data] == [i["naam"] for i in EXAMPLES["voorbeelden"]]
-    assert data[0]["decision"] == rulebook.decide(DESIGN_EXAMPLE).to_json()
+    assert data[0]["decision"] == rulebook.decide(DESIGN_EXAMPLE).to_dict()
 
 
 def test_demo_rejects_an_invalid_example(examples_dir: Path) -> None:

@@ -36,8 +36,8 @@ def fresh() -> Rulebook:
 
 
 def same(rb: Rulebook, data: Any, lang: str = "nl") -> str | None:
-    want = rb.decide(data, lang, engine="evaluator").to_json()
-    got = rb.decide(data, lang, engine="compiled").to_json()
+    want = rb.decide(data, lang, engine="evaluator").to_dict()
+    got = rb.decide(data, lang, engine="compiled").to_dict()
     return None if got == want else f"{json.dumps(data)}\n  compiled {got}\n  evaluator {want}"
 
 

@@ -68,8 +68,8 @@ def disagreement(rb: Rulebook, flow: Flow, langs: tuple[str, ...] = ("nl",)) -> 
         # Z3Engine.decide is Evaluator.decision(Z3Engine.trace(flow)): present the Z3
         # trace the same way instead of computing it twice (test_public_z3_api_agrees
         # covers the public call)
-        d_ev = rb.evaluator.decision(t_ev, lang).to_json()
-        d_z3 = rb.evaluator.decision(t_z3, lang).to_json()
+        d_ev = rb.evaluator.decision(t_ev, lang).to_dict()
+        d_z3 = rb.evaluator.decision(t_z3, lang).to_dict()
         for key in d_ev.keys() | d_z3.keys():
             if d_ev.get(key) != d_z3.get(key):
                 problems.append(
@@ -236,8 +236,8 @@ def test_public_z3_api_agrees(rulebook: Rulebook) -> None:
     for _ in range(300):
         data = random_flow(rng)
         for lang in ("nl", "en"):
-            ev = rulebook.decide(data, lang=lang).to_json()
-            z3 = rulebook.decide(data, lang=lang, engine="z3").to_json()
+            ev = rulebook.decide(data, lang=lang).to_dict()
+            z3 = rulebook.decide(data, lang=lang, engine="z3").to_dict()
             assert ev == z3, json.dumps(data)
         flow = flow_from_json(data)
         assert rulebook.decide(flow, engine="z3") == rulebook.decide(flow)

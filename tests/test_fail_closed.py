@@ -176,7 +176,7 @@ def test_a_mapping_that_is_not_a_dict_is_accepted(rb: Rulebook) -> None:
     proxy = MappingProxyType(
         {k: MappingProxyType(v) if isinstance(v, dict) else v for k, v in DESIGN_EXAMPLE.items()}
     )
-    assert rb.decide(proxy).to_json() == rb.decide(DESIGN_EXAMPLE).to_json()
+    assert rb.decide(proxy).to_dict() == rb.decide(DESIGN_EXAMPLE).to_dict()
 
 
 # -- 7. echoed input is escaped and cut ------------------------------------------------
@@ -234,13 +234,13 @@ def test_rulebook_pickles_and_decides_the_same(rb: Rulebook) -> None:
     back = pickle.loads(pickle.dumps(rb))
     assert back.digest == rb.digest
     for data in (random_flow(random.Random(i)) for i in range(50)):
-        assert back.decide(data).to_json() == rb.decide(data).to_json()
+        assert back.decide(data).to_dict() == rb.decide(data).to_dict()
 
 
 def _decide_in_worker(args: tuple[Rulebook, dict[str, Any]]) -> dict[str, Any]:
     book, data = args
     try:
-        return book.decide(data).to_json()
+        return book.decide(data).to_dict()
     except InvalidInput as exc:
         return {"fout": exc}
 
@@ -254,7 +254,7 @@ def test_process_pool_with_a_shared_rulebook(rb: Rulebook) -> None:
     with multiprocessing.get_context("spawn").Pool(2) as pool:
         results = pool.map(_decide_in_worker, [(rb, d) for d in data])
     for d, got in zip(data[:-1], results[:-1], strict=True):
-        assert got == rb.decide(d).to_json()
+        assert got == rb.decide(d).to_dict()
     err = results[-1]["fout"]
     assert isinstance(err, InvalidInput)
     assert err.problems[0].path == "van.taak"
@@ -273,14 +273,14 @@ THREADS_SCRIPT = textwrap.dedent(
 
     rb = load_rulebook()
     flows = random_flows(160, 7)
-    want = [rb.decide(f).to_json() for f in flows]
+    want = [rb.decide(f).to_dict() for f in flows]
     errors = []
 
     def work(engine, offset):
         try:
             for i in range(len(flows)):
                 j = (i + offset) % len(flows)
-                if rb.decide(flows[j], engine=engine).to_json() != want[j]:
+                if rb.decide(flows[j], engine=engine).to_dict() != want[j]:
                     errors.append(f"{{engine}} differs on flow {{j}}")
         except Exception as exc:
             errors.append(repr(exc))
@@ -395,7 +395,7 @@ def test_cli_streams_an_array_as_one_json_document(rb: Rulebook) -> None:
     data = [random_flow(random.Random(i)) for i in range(5)]
     result = cli("decide", "--json", "-", stdin=json.dumps(data))
     assert result.exit_code == 0
-    want = [rb.decide(d).to_json() for d in data]
+    want = [rb.decide(d).to_dict() for d in data]
     assert result.stdout == json.dumps(want, ensure_ascii=False, indent=2) + "\n"
     assert cli("decide", "--json", "-", stdin="[]").stdout == "[]\n"
 
@@ -475,7 +475,7 @@ def test_cli_byte_flips_agree_with_the_library(rb: Rulebook) -> None:
         result = cli("decide", "--json", "-", stdin=flipped.encode("utf-8"))
         try:
             parsed = parse_json(flipped)
-            expected = rb.decide(parsed).to_json()
+            expected = rb.decide(parsed).to_dict()
         except (ValueError, InvalidInput):
             expected = None
         if expected is None:
@@ -523,7 +523,7 @@ def test_problems_carry_value_and_allowed_values_as_data(rb: Rulebook) -> None:
     assert "jeugdhulp" in taak.allowed
     assert by_path["extra"].value == "extra"
     assert "gegevens" in by_path["extra"].allowed
-    assert json.loads(json.dumps([p.to_json() for p in err.problems]))  # JSON-safe
+    assert json.loads(json.dumps([p.to_dict() for p in err.problems]))  # JSON-safe
     long = refused(rb, {**DESIGN_EXAMPLE, "van": {"taak": "j" * 900}}).problems[0]
     assert len(long.value) <= SHOWN_CHARS + 1
 

@@ -100,12 +100,12 @@ def current_werkgever(data: dict[str, Any]) -> str:
 
 def check_werkgever(rb: Rulebook, data: dict[str, Any]) -> list[str]:
     """(a) Every other employer gives the very same decision (all fields of to_json)."""
-    base = rb.decide(data).to_json()
+    base = rb.decide(data).to_dict()
     out = []
     for w in Werkgever:
         if w.value == current_werkgever(data):
             continue
-        other = rb.decide(with_werkgever(data, w.value)).to_json()
+        other = rb.decide(with_werkgever(data, w.value)).to_dict()
         if other != base:
             diff = sorted(k for k in base if base[k] != other[k])
             out.append(f"werkgever {current_werkgever(data)} -> {w.value} changes {diff}")
@@ -129,13 +129,13 @@ def check_noodzaak(declared: Rulebook, d: Decision, flow: Flow) -> list[str]:
 
 def check_deterministic(rb: Rulebook, fresh: Rulebook, data: dict[str, Any]) -> list[str]:
     """(c) Same flow, same answer: twice in a row and on a freshly loaded rulebook."""
-    first = rb.decide(data).to_json()
+    first = rb.decide(data).to_dict()
     out = []
-    if rb.decide(data).to_json() != first:
+    if rb.decide(data).to_dict() != first:
         out.append("second decision differs")
-    if rb.decide(flow_from_json(data)).to_json() != first:
+    if rb.decide(flow_from_json(data)).to_dict() != first:
         out.append("decision on the Flow object differs from the one on its JSON")
-    if fresh.decide(data).to_json() != first:
+    if fresh.decide(data).to_dict() != first:
         out.append("freshly loaded rulebook decides differently")
     return out
 
@@ -191,7 +191,7 @@ def check_languages(rb: Rulebook, data: dict[str, Any]) -> list[str]:
     """(g) English and Dutch decisions agree on everything but the texts."""
     nl, en = rb.decide(data, lang="nl"), rb.decide(data, lang="en")
     out = []
-    if _without_texts(nl.to_json()) != _without_texts(en.to_json()):
+    if _without_texts(nl.to_dict()) != _without_texts(en.to_dict()):
         out.append("English and Dutch decisions differ beyond their texts")
     if en.lang != "en" or nl.lang != "nl":
         out.append("decision does not record its language")
@@ -368,3 +368,18 @@ def test_f_can_fail_on_a_verbod_triggered_by_consent(tmp_path: Path) -> None:
     broken = load_rulebook(folder)
     found = [v for data in PROBES for v in check_consent_monotone(broken, data)]
     assert found, "check (f) did not notice a verbod that consent switches on"
+
+
+@SETTINGS
+@given(flow_dicts(), st.sampled_from(["nl", "en"]))
+def test_decision_json_text_is_its_dict(data: dict[str, Any], lang: str) -> None:
+    """``to_json`` is the JSON text of ``to_dict`` (non-ASCII kept), for every decision."""
+    import json
+
+    d = RB.decide(data, lang)
+    text = d.to_json()
+    assert isinstance(text, str)
+    assert json.loads(text) == d.to_dict()
+    assert json.loads(d.to_json(indent=2)) == d.to_dict()
+    for char in {c for c in d.uitleg if ord(c) > 127}:
+        assert char in text  # kept as itself, not escaped

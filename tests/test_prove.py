@@ -150,7 +150,7 @@ def replay(rb: Rulebook, outcome: Outcome, prop: Eigenschap) -> Replay:
     def side(data: dict[str, Any]) -> Side:
         flow = flow_from_json(_valid_flow(data))
         rules = {r.id: r for r in rb.specs.regels}
-        return Side(data, rb.decide(flow).to_json(), rb.trace(flow), rules)
+        return Side(data, rb.decide(flow).to_dict(), rb.trace(flow), rules)
 
     if prop.paar:
         assert set(example) == {"a", "b"}

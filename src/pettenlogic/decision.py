@@ -1,7 +1,8 @@
-"""The decision (DESIGN §5) as a frozen value with its JSON form."""
+"""The decision (the contract's decision JSON) as a frozen value with its JSON form."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import attrs
@@ -12,22 +13,42 @@ from .rules.spec import Bron
 
 @attrs.frozen
 class Gevolgtekst:
-    """A duty or condition on a decision, with its text and sources."""
+    """A duty or condition on a decision, with its text and sources.
+
+    Attributes:
+        code: the stable code of the duty or condition (``specs/codes.yaml``).
+        tekst: its text in the decision's language.
+        bronnen: the citations it rests on (given for duties only in the JSON).
+    """
 
     code: str
     tekst: str
     bronnen: tuple[Bron, ...] = ()
 
-    def to_json(self, with_sources: bool) -> dict[str, Any]:
+    def to_dict(self, with_sources: bool) -> dict[str, Any]:
         out: dict[str, Any] = {"code": self.code, "tekst": self.tekst}
         if with_sources:
-            out["bronnen"] = [b.to_json() for b in self.bronnen]
+            out["bronnen"] = [b.to_dict() for b in self.bronnen]
         return out
 
 
 @attrs.frozen
 class Decision:
-    """The answer to "may this flow happen?"."""
+    """The answer to "may this flow happen?".
+
+    Attributes:
+        oordeel: the verdict: verboden, niet_toegestaan, toegestaan or verplicht.
+        grondslag: the AVG grounds (article 6 or 9 codes) the verdict rests on.
+        plichten: the duties the flow brings, each with its text and citations.
+        voorwaarden: the open conditions: judgements the caller must still make.
+        bronnen: the citations (law articles with links, handreiking sections).
+        beroepsgeheim: whether statutory or professional secrecy covers the data.
+        verwerkingsverantwoordelijke: the controller of the receiving task.
+        regels: the ids of the rules that decided, in the order they decided.
+        uitleg: the explanation, one line per step, in ``lang``.
+        rulebook: the digest of the rule set that decided (for reproducibility).
+        lang: the language of ``tekst`` and ``uitleg`` (``nl`` or ``en``).
+    """
 
     oordeel: Oordeel
     grondslag: tuple[str, ...]
@@ -49,16 +70,21 @@ class Decision:
     def voorwaarde_codes(self) -> tuple[str, ...]:
         return tuple(v.code for v in self.voorwaarden)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
+        """The decision JSON of the contract, as Python data."""
         return {
             "oordeel": self.oordeel.value,
             "grondslag": list(self.grondslag),
-            "plichten": [p.to_json(True) for p in self.plichten],
-            "voorwaarden": [v.to_json(False) for v in self.voorwaarden],
-            "bronnen": [b.to_json() for b in self.bronnen],
+            "plichten": [p.to_dict(True) for p in self.plichten],
+            "voorwaarden": [v.to_dict(False) for v in self.voorwaarden],
+            "bronnen": [b.to_dict() for b in self.bronnen],
             "beroepsgeheim": self.beroepsgeheim,
             "verwerkingsverantwoordelijke": self.verwerkingsverantwoordelijke,
             "regels": list(self.regels),
             "uitleg": self.uitleg,
             "rulebook": self.rulebook,
         }
+
+    def to_json(self, indent: int | None = None) -> str:
+        """The decision JSON of the contract, as text (non-ASCII kept)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)

@@ -98,7 +98,7 @@ def _regel_json(r: Regel) -> dict[str, Any]:
         "dekt_bijzondere_gegevens": r.dekt_bijzondere_gegevens,
         "plichten": [_gevolg_json(g) for g in r.plichten],
         "voorwaarden": [_gevolg_json(g) for g in r.voorwaarden],
-        "bronnen": [b.to_json() for b in r.bronnen],
+        "bronnen": [b.to_dict() for b in r.bronnen],
         "uitleg": {"nl": r.uitleg.nl, "en": r.uitleg.en},
         "grenzen": [
             {"als": unparse(g.als), "uitleg": {"nl": g.uitleg.nl, "en": g.uitleg.en}}
@@ -154,7 +154,7 @@ def _other_json(thing: Definitie | Aanvulling | Toekenning) -> dict[str, Any]:
     out.update(
         sectie=thing.sectie,
         als=unparse(thing.als),
-        bronnen=[b.to_json() for b in thing.bronnen],
+        bronnen=[b.to_dict() for b in thing.bronnen],
         uitleg={"nl": thing.uitleg.nl, "en": thing.uitleg.en},
         waar=str(thing.waar),
     )

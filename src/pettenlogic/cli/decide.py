@@ -95,12 +95,12 @@ def decide(
     decisions = (book.decide(f, lang, engine=engine) for f in flows)
     if as_json:
         if not many:
-            click.echo(dump_json(next(decisions).to_json()))
+            click.echo(dump_json(next(decisions).to_dict()))
             return
         # the same text as one json.dumps(list, indent=2), written item by item
         click.echo("[" if flows else "[]")
         for i, d in enumerate(decisions):
-            item = textwrap.indent(dump_json(d.to_json()), "  ")
+            item = textwrap.indent(dump_json(d.to_dict()), "  ")
             click.echo(item + ("," if i < len(flows) - 1 else ""))
         if flows:
             click.echo("]")

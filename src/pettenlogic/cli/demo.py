@@ -63,7 +63,7 @@ def demo(lang: str, as_json: bool) -> None:
                 "sectie": item.get("sectie"),
                 "beschrijving": _beschrijving(item, lang),
                 "flow": item["flow"],
-                "decision": decision.to_json(),
+                "decision": decision.to_dict(),
             }
             for item, decision in results
         ]

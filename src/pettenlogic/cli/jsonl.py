@@ -108,7 +108,7 @@ def decide_line(
         decision = book.decide(data, lang, engine=engine)
     except InvalidInput as exc:
         return LineError(number, tuple(str(p) for p in exc.problems))
-    record["beslissing"] = decision.to_json()
+    record["beslissing"] = decision.to_dict()
     return json.dumps(record, ensure_ascii=False)
 
 

@@ -72,7 +72,7 @@ def prove(rules: str | None, as_json: bool, timeout: float, names: tuple[str, ..
     except InternalMismatch as exc:
         fail(f"internal error, Z3 and the evaluator disagree: {exc}", code=EXIT_INTERNAL)
     if as_json:
-        _dump([o.to_json() for o in outcomes])
+        _dump([o.to_dict() for o in outcomes])
     else:
         by_name = {p.naam: p for p in props}
         for o in outcomes:
@@ -141,7 +141,7 @@ def check(
     if as_json:
         _dump(
             {
-                "bevindingen": [f.to_json() for f in findings],
+                "bevindingen": [f.to_dict() for f in findings],
                 "seconden": round(time.perf_counter() - start, 3),
                 "volledig": complete,
             }
@@ -196,7 +196,7 @@ def diff(dir_a: str, dir_b: str, as_json: bool, timeout: float, max_groups: int)
     a, b = _specs(dir_a), _specs(dir_b)
     result = semantic_diff(a, b, max_groups=max_groups, timeout_ms=max(1, int(timeout * 1000)))
     if as_json:
-        _dump(result.to_json())
+        _dump(result.to_dict())
     else:
         click.echo(render_table(result))
     if not result.complete:

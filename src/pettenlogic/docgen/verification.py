@@ -243,8 +243,8 @@ def render_whatif(
             "",
             *_json_block(compact_flow(g.getuige)),
             "",
-            *_decision_lines(anchors, da.to_json(), "bundled rules"),
-            *_decision_lines(anchors, db.to_json(), f"what-if {code(name)}"),
+            *_decision_lines(anchors, da.to_dict(), "bundled rules"),
+            *_decision_lines(anchors, db.to_dict(), f"what-if {code(name)}"),
         ]
     return "\n".join(out) + "\n"
 

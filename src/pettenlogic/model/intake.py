@@ -50,7 +50,8 @@ class Problem:
     def __str__(self) -> str:
         return f"{self.path or '<root>'}: {self.message}"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
+        """The problem as data: path, message, the offending value and what is allowed."""
         return {
             "path": self.path,
             "message": self.message,

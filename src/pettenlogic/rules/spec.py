@@ -89,7 +89,7 @@ class Bron:
             return None
         return juriconnect(self.regeling, self.bwb, self.artikel, self.lid, self.versie)
 
-    def to_json(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"regeling": self.regeling.value, "artikel": self.artikel}
         if self.lid:
             out["lid"] = self.lid

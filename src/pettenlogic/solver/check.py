@@ -42,7 +42,7 @@ class Finding:
     getuige: dict[str, Any] | None = None
     kern: tuple[str, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "soort": self.soort,
             "ernst": self.ernst,

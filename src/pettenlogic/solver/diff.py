@@ -38,7 +38,7 @@ class Group:
     plichten_eraf: tuple[str, ...]
     getuige: dict[str, Any]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
 
 
@@ -48,12 +48,12 @@ class DiffResult:
     seconden: float
     complete: bool
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "aantal_groepen": len(self.groups),
             "volledig": self.complete,
             "seconden": round(self.seconden, 3),
-            "groepen": [g.to_json() for g in self.groups],
+            "groepen": [g.to_dict() for g in self.groups],
         }
 
 

@@ -413,7 +413,7 @@ def holds(e: Any, sides: Mapping[str, Side], ev: Evaluator, side: str = "a") -> 
 
 def part(decision: Decision, name: str) -> Any:
     """A decision part for ``gelijk`` comparisons (order-insensitive lists)."""
-    data = decision.to_json()
+    data = decision.to_dict()
     value = data[name]
     if name in ("plichten", "voorwaarden"):
         return sorted(v["code"] for v in value)

@@ -44,7 +44,7 @@ class Outcome:
     def as_expected(self) -> bool:
         return self.uitkomst == self.verwacht
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "naam": self.naam,
             "verwacht": self.verwacht,
@@ -204,10 +204,10 @@ class Prover:
         decisions = self.replay(prop, flows, model)
         if prop.paar:
             example: dict[str, Any] = {s: flow_to_json(f) for s, f in flows.items()}
-            beslissing: dict[str, Any] = {s: d.to_json() for s, d in decisions.items()}
+            beslissing: dict[str, Any] = {s: d.to_dict() for s, d in decisions.items()}
         else:
             example = flow_to_json(flows["a"])
-            beslissing = decisions["a"].to_json()
+            beslissing = decisions["a"].to_dict()
         return Outcome(
             prop.naam,
             prop.verwacht,
