@@ -10,7 +10,7 @@ from the loaded specs each time (no caches kept between runs):
 * ``prove``    - every property of specs/properties/ (``prove_all``);
 * ``check``    - every consistency check (``check``);
 * ``diff X``   - the semantic diff of the bundled rules against each what-if folder
-  in docs/whatif/.
+  in specs/whatif/.
 
 Targets on a 2-core machine (issue 3): prove + check <= 10 s together, each diff
 <= 10 s; the ratio column is time / target (below 1.00 is within target). Last, the

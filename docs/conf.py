@@ -1,8 +1,10 @@
 """Sphinx configuration for the pettenlogic documentation.
 
-The pages in ``generated/`` (rule catalogue, vocabulary reference, traceability
-table) are rendered from the repository's ``specs/`` and ``tests/scenarios/`` by
-:mod:`pettenlogic.docgen.pages` every time Sphinx loads this file. They are git-ignored.
+The pages in ``generated/`` (rule catalogue with a page per rule, scenarios,
+vocabulary reference, traceability table, property catalogue) are rendered from
+the repository's ``specs/`` and ``tests/scenarios/`` by
+:mod:`pettenlogic.docgen.build` every time Sphinx loads this file. They are
+git-ignored.
 """
 
 from __future__ import annotations
@@ -12,20 +14,20 @@ from pathlib import Path
 from sphinx.errors import ConfigError
 
 from pettenlogic import SpecError, __version__
-from pettenlogic.docgen.pages import write_docs
-from pettenlogic.docgen.verification import write_verify_docs
+from pettenlogic.docgen.build import build_docs
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
 try:
-    write_docs(
+    # catalogue, one page per rule, scenarios, vocabulary, traceability, and the
+    # property catalogue (proved now) and what-if tables included by verification.md
+    build_docs(
         out_dir=HERE / "generated",
         specs_dir=REPO / "specs",
         scenarios_dir=REPO / "tests" / "scenarios",
+        whatif_dir=REPO / "specs" / "whatif",
     )
-    # property catalogue (proved now) and what-if diff tables for verification.md
-    write_verify_docs(HERE / "generated", REPO / "specs", HERE / "whatif")
 except SpecError as exc:
     raise ConfigError(
         "the rule files do not load, so the generated pages cannot be written:\n  "

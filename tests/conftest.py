@@ -1,4 +1,4 @@
-"""Shared fixtures: the bundled rulebook, the DESIGN §4 example, a spec copy."""
+"""Shared fixtures: the bundled rulebook, the contract's example flow, a spec copy."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from pettenlogic import Rulebook, load_rulebook
 from pettenlogic.rules.loader import bundled_specs
 
-#: The example flow of DESIGN §4, verbatim.
+#: The example flow of the contract (docs/contract.md), verbatim.
 DESIGN_EXAMPLE: dict[str, Any] = {
     "gegevens": {"categorie": "advies_voorziening", "betrokkene": {"leeftijd": 15}},
     "van": {"taak": "jeugdhulp"},
@@ -40,7 +40,7 @@ def design_example() -> dict[str, Any]:
 
 @pytest.fixture
 def example_file(tmp_path: Path) -> Path:
-    """The DESIGN §4 example written to a JSON file."""
+    """The contract example written to a JSON file."""
     path = tmp_path / "flow.json"
     path.write_text(json.dumps(DESIGN_EXAMPLE), encoding="utf-8")
     return path

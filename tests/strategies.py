@@ -1,6 +1,6 @@
 """Hypothesis strategies for well-formed flows, built from the single flow definition.
 
-``flow_dicts()`` gives DESIGN §4 JSON objects (optional keys sometimes left out,
+``flow_dicts()`` gives contract flow JSON objects (optional keys sometimes left out,
 sometimes given explicitly, ``wet`` only on tasks that allow it); ``flows()`` gives
 the corresponding :class:`pettenlogic.Flow` objects. Import them from tests as
 ``from strategies import flow_dicts, flows``.

@@ -37,7 +37,7 @@ def rejected(result: Result) -> str:
 
 
 def flow(**changes: Any) -> dict[str, Any]:
-    """The DESIGN §4 example with dotted-path changes (value ``...`` deletes the key)."""
+    """The contract example with dotted-path changes (value ``...`` deletes the key)."""
     data = copy.deepcopy(DESIGN_EXAMPLE)
     for path, value in changes.items():
         *parents, leaf = path.split("__")

@@ -1,4 +1,4 @@
-"""The command line (DESIGN §5): decide, schema, rules, demo, --version."""
+"""The command line (the contract): decide, schema, rules, demo, --version."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 A group is (van.taak, naar.taak, categorie, verdict A → verdict B). Checked here:
 no groups between a rule set and itself; the two documented what-ifs
-(docs/whatif/) give non-empty tables; each witness, decided again by the evaluator
+(specs/whatif/) give non-empty tables; each witness, decided again by the evaluator
 with both rule sets, shows exactly the reported change; and the groups are complete
 — a brute-force sweep over a reduced domain and a batch of random flows find no
 differing flow outside the reported groups.
@@ -29,7 +29,7 @@ from pettenlogic.solver.diff import DiffResult, Group, render_table, semantic_di
 from test_differential import random_flow
 
 ROOT = Path(__file__).resolve().parents[1]
-WHATIF = ROOT / "docs" / "whatif"
+WHATIF = ROOT / "specs" / "whatif"
 ZONDER_740 = WHATIF / "zonder-7.4.0"
 WAMS = WHATIF / "wams-coordinatie"
 GROUP_KEYS = {
@@ -322,3 +322,48 @@ def test_cli_diff_invalid_folder_exit_2(tmp_path: Path) -> None:
     result = run("diff", str(ROOT / "specs"), str(tmp_path / "bestaat-niet"))
     assert result.exit_code == 2
     assert result.stdout == ""
+
+
+def test_cli_diff_whatif_by_name_is_the_folder(wams: tuple[Specs, DiffResult]) -> None:
+    """``--whatif NAME`` compares the shipped what-if with the bundled rules: the same
+    groups as naming both folders, from any working directory."""
+    by_name = run("diff", "--json", "--whatif", "wams-coordinatie")
+    by_path = run("diff", "--json", str(ROOT / "specs"), str(WAMS))
+    against = run("diff", "--json", str(ROOT / "specs"), "--whatif", "wams-coordinatie")
+    assert by_name.exit_code == 0, by_name.output
+    assert against.exit_code == 0, against.output
+
+    def keys(result: Result) -> set[tuple[str, ...]]:
+        # witnesses are any flow of the group (the solver's choice): compare the groups
+        groups = json.loads(result.stdout)["groepen"]
+        return {
+            (g["van"], g["naar"], g["categorie"], g["oordeel_a"], g["oordeel_b"]) for g in groups
+        }
+
+    assert keys(by_name) == keys(by_path) == keys(against)
+    assert len(keys(by_name)) == len(wams[1].groups) > 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--whatif", "zonder-7.4"), "did you mean 'zonder-7.4.0'"),
+        (("--whatif", "x" * 500), "shipped: wams-coordinatie, zonder-7.4.0"),
+        (("a", "b", "--whatif", "zonder-7.4.0"), "at most one folder"),
+        ((), "two spec folders DIR_A DIR_B, or --whatif NAME"),
+        (("a",), "two spec folders"),
+    ],
+)
+def test_cli_diff_whatif_errors(args: tuple[str, ...], message: str) -> None:
+    result = run("diff", *args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert message in result.stderr
+    assert len(result.stderr) < 400
+
+
+def test_shipped_whatifs_are_installed_with_the_rules() -> None:
+    from pettenlogic.rules.shipped import whatif_names
+
+    assert whatif_names() == sorted(p.parent.name for p in WHATIF.glob("*/whatif.yaml"))
+    assert len(whatif_names()) >= 2

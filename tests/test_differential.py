@@ -1,6 +1,6 @@
 """Differential tests: the Python evaluator and the Z3 engine give the same decision.
 
-Both interpreters read the same rule objects (DESIGN §3). For every flow tried here
+Both interpreters read the same rule objects (one rule AST). For every flow tried here
 the full decision JSON (verdict, grounds, duties with their sources, open
 conditions, citations, secrecy, controller, deciding rules, explanation, digest)
 and the full reasoning trace must be identical, in Dutch and in English.

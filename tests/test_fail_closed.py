@@ -404,8 +404,14 @@ def test_cli_streams_an_array_as_one_json_document(rb: Rulebook) -> None:
     "args",
     [
         ["check", "--timeout", "0.01"],
-        ["diff", str(ROOT / "specs"), str(ROOT / "docs/whatif/zonder-7.4.0"), "--max-groups", "2"],
-        ["diff", str(ROOT / "specs"), str(ROOT / "docs/whatif/zonder-7.4.0"), "--timeout", "0.001"],
+        ["diff", str(ROOT / "specs"), str(ROOT / "specs/whatif/zonder-7.4.0"), "--max-groups", "2"],
+        [
+            "diff",
+            str(ROOT / "specs"),
+            str(ROOT / "specs/whatif/zonder-7.4.0"),
+            "--timeout",
+            "0.001",
+        ],
     ],
 )
 def test_verification_limits_end_with_exit_4(args: list[str]) -> None:

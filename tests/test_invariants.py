@@ -12,7 +12,7 @@
 
 Each check is a plain function returning the violations it finds, so the same check runs
 on the bundled rules (must find nothing) and on deliberately broken rule sets (must find
-something) - DESIGN §6: a property that cannot fail is not a property.
+something) - a property that cannot fail is not a property.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ kern.yaml) and several from beslissingen.yaml and mutation.yaml, one or more
 deliberately broken copies of the rules, each made by editing the YAML text of ONE
 rule (or definition / toekenning / aanvulling) in a temporary copy of the bundled
 spec folder. On each broken copy the property must come out with a counterexample;
-that counterexample must be valid DESIGN §4 input, and replaying it through the
+that counterexample must be valid contract flow input, and replaying it through the
 Python evaluator on the broken rules must show the violation by an independent
 check written here (not by the prover's own replay).
 
@@ -133,7 +133,7 @@ class Replay:
 
 
 def _valid_flow(data: Any) -> dict[str, Any]:
-    """Assert ``data`` is valid DESIGN §4 input in normal form; return it."""
+    """Assert ``data`` is valid contract flow input in normal form; return it."""
     assert isinstance(data, dict)
     errors = list(Draft202012Validator(flow_schema()).iter_errors(data))
     assert not errors, [e.message for e in errors]
@@ -1103,7 +1103,7 @@ def test_generated_property_catalogue_and_whatif_tables(tmp_path: Path) -> None:
     from pettenlogic.docgen.verification import compact_flow, write_verify_docs
 
     root = Path(__file__).resolve().parents[1]
-    paths = write_verify_docs(tmp_path, root / "specs", root / "docs" / "whatif")
+    paths = write_verify_docs(tmp_path, root / "specs", root / "specs" / "whatif")
     props_md, whatif_md = (p.read_text(encoding="utf-8") for p in paths)
     specs = load_specs(None)
     names = [p.naam for p in load_properties(specs)]

@@ -1,6 +1,6 @@
 """Scenario tests: the handreiking, statement by statement, as data (tests/scenarios/*.yaml).
 
-Each scenario names its handreiking section, a flow (DESIGN §4) and what the text says
+Each scenario names its handreiking section, a flow (contract JSON) and what the text says
 the decision must be. One pytest test per scenario, with the scenario id as test id.
 A scenario may carry ``xfail: "reason"`` where we believe the rule encoding departs
 from the text; it then runs as a strict xfail (an unexpected pass fails the run, so a

@@ -1,4 +1,4 @@
-"""The generated JSON Schema of the flow input (DESIGN §4)."""
+"""The generated JSON Schema of the flow input (docs/contract.md)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from pettenlogic.model.vocabulary import (
 )
 from strategies import WET_TASKS, flow_dicts
 
-# The value lists and defaults of DESIGN §4, written out: the contract, not the code.
+# The value lists and defaults of docs/contract.md, written out: the contract, not the code.
 DESIGN_ENUMS: dict[str, list[str]] = {
     "gegevens.categorie": [
         "identificatie",

@@ -1,4 +1,4 @@
-"""Traceability: handreiking section -> statement -> rules -> scenario tests (DESIGN §6).
+"""Traceability: handreiking section -> statement -> rules -> scenario tests.
 
 ``specs/traceability.yaml`` lists every normative statement of the handreiking with the
 rules (or definitions, aanvullingen, toekenningen) that encode it::

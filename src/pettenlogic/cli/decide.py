@@ -17,7 +17,7 @@ from .text import render_decision
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the decision JSON (DESIGN §5).")
+@click.option("--json", "as_json", is_flag=True, help="Print the decision JSON of the contract.")
 @LANG_OPTION
 @RULES_OPTION
 @click.option(

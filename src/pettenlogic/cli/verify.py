@@ -1,4 +1,4 @@
-"""The verification commands: ``prove``, ``check`` and ``diff`` (DESIGN §5).
+"""The verification commands: ``prove``, ``check`` and ``diff``.
 
 Exit codes: ``prove`` 0 when every outcome is as expected, 1 otherwise, 2 on
 invalid specs, 3 when Z3 and the evaluator disagree on a counterexample, 4 when
@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from ..rules.loader import SpecError, bundled_specs, load_specs
+from ..rules.shipped import whatif_folder
 from ..rules.spec import Specs
 from ..solver.properties import load_properties
 from .common import dump_json, fail
@@ -172,8 +173,14 @@ def check(
 
 
 @click.command()
-@click.argument("dir_a", type=click.Path(file_okay=False))
-@click.argument("dir_b", type=click.Path(file_okay=False))
+@click.argument("dir_a", type=click.Path(file_okay=False), required=False)
+@click.argument("dir_b", type=click.Path(file_okay=False), required=False)
+@click.option(
+    "--whatif",
+    metavar="NAME",
+    help="Compare with a what-if shipped with the package (against DIR_A, default the"
+    " bundled rules); an unknown name lists the known ones.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the groups as JSON.")
 @click.option(
     "--timeout",
@@ -189,10 +196,30 @@ def check(
     show_default=True,
     help="Stop after this many groups of differing flows.",
 )
-def diff(dir_a: str, dir_b: str, as_json: bool, timeout: float, max_groups: int) -> None:
-    """Flows whose verdict or duties differ between two rule sets, grouped."""
+def diff(
+    dir_a: str | None,
+    dir_b: str | None,
+    whatif: str | None,
+    as_json: bool,
+    timeout: float,
+    max_groups: int,
+) -> None:
+    """Flows whose verdict or duties differ between two rule sets, grouped.
+
+    Give two spec folders, or --whatif NAME to compare a shipped what-if with the
+    bundled rules (or with DIR_A).
+    """
     from ..solver.diff import render_table, semantic_diff
 
+    if whatif is not None:
+        if dir_b is not None:
+            fail("give at most one folder with --whatif (it is compared with the what-if)")
+        try:
+            dir_b = str(whatif_folder(whatif))
+        except SpecError as exc:
+            fail(exc.problems[0])
+    elif dir_a is None or dir_b is None:
+        fail("diff needs two spec folders DIR_A DIR_B, or --whatif NAME")
     a, b = _specs(dir_a), _specs(dir_b)
     result = semantic_diff(a, b, max_groups=max_groups, timeout_ms=max(1, int(timeout * 1000)))
     if as_json:

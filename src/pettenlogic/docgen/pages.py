@@ -18,7 +18,7 @@ Every cross-reference uses an explicit, unique MyST label computed by
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -318,9 +318,18 @@ def _file_name(waar_file: str) -> str:
 
 
 def render_catalogue(
-    specs: Specs, themes: Sequence[Theme] | None = None, anchors: Anchors | None = None
+    specs: Specs,
+    themes: Sequence[Theme] | None = None,
+    anchors: Anchors | None = None,
+    rule_rows: Callable[[Sequence[Regel]], list[str]] | None = None,
+    preface: Sequence[str] = (),
 ) -> str:
-    """The rule catalogue as one MyST page, grouped by theme file."""
+    """The rule catalogue as one MyST page, grouped by theme file.
+
+    With ``rule_rows`` each theme lists its rules through it (a summary table when
+    every rule has a page of its own) instead of in full; ``preface`` goes before
+    the themes.
+    """
     if themes is None:
         written: list[Regel | Definitie | Aanvulling | Toekenning] = [
             *specs.regels,
@@ -355,6 +364,7 @@ def render_catalogue(
         label = anchors.get("thema", theme.file) or anchors.add("thema", theme.file)
         out.append(f"- {ref(label, theme.thema)} ({code(theme.file)})")
     out.append("")
+    out += preface
 
     def in_file(items: Iterable[Any], file: str) -> list[Any]:
         chosen = [x for x in items if _file_name(x.waar.file) == file]
@@ -376,8 +386,11 @@ def render_catalogue(
         rules = in_file(specs.regels, theme.file)
         if rules:
             out += ["### Regels", ""]
-            for r in rules:
-                out += _rule_md(specs, anchors, r, exceptions_to.get(r.id, []))
+            if rule_rows is not None:
+                out += rule_rows(rules)
+            else:
+                for r in rules:
+                    out += _rule_md(specs, anchors, r, exceptions_to.get(r.id, []))
         aanv = in_file(specs.aanvullingen, theme.file)
         if aanv:
             out += ["### Aanvullingen", ""]
@@ -833,6 +846,7 @@ def write_pages(pages: dict[str, str], out_dir: str | Path) -> list[Path]:
     written = []
     for name, text in pages.items():
         path = out / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
         written.append(path)

@@ -206,7 +206,7 @@ def render_whatif(
         esc(beschrijving),
         "",
         "```sh",
-        f"pettenlogic diff specs docs/whatif/{name}",
+        f"pettenlogic diff --whatif {name}",
         "```",
         "",
         f"**{len(result.groups)} groups** of differing flows"

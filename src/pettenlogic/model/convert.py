@@ -301,7 +301,7 @@ def _unstructure(obj: Any) -> Any:
 
 
 def flow_to_json(flow: Flow) -> dict[str, Any]:
-    """The full DESIGN §4 JSON of a flow (every field, defaults included)."""
+    """The full contract JSON of a flow (docs/contract.md) (every field, defaults included)."""
     out: dict[str, Any] = _unstructure(flow)
     for side in ("van", "naar"):
         if out[side]["wet"] is None:

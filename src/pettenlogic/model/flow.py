@@ -1,4 +1,4 @@
-"""Typed facts of a flow (verstrekking), DESIGN §4.
+"""Typed facts of a flow (verstrekking), the flow JSON of docs/contract.md.
 
 The attrs classes below are the single definition of the flow input: their
 fields, types, defaults and ``doc`` metadata generate the JSON Schema, drive the

@@ -73,7 +73,7 @@ def _object_schema(cls: type) -> dict[str, Any]:
 
 @cache
 def flow_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of one flow, DESIGN §4."""
+    """The JSON Schema (draft 2020-12) of one flow, the flow JSON of docs/contract.md."""
     schema = _object_schema(Flow)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

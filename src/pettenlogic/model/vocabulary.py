@@ -1,7 +1,7 @@
 """The vocabulary of pettenlogic, defined once.
 
-Every enum here is the single source for the flow JSON (DESIGN §4), the decision
-JSON (DESIGN §5), the generated JSON Schema, the rule validator and the Z3 sorts.
+Every enum here is the single source for the flow JSON and the decision JSON of the
+contract (docs/contract.md), the generated JSON Schema, the rule validator and the Z3 sorts.
 Values are the Dutch contract spellings; each member carries a short description
 used in generated docs.
 """
@@ -144,7 +144,7 @@ class Wet(Described):
     WGS = "wgs", "Wet gemeentelijke schuldhulpverlening"
 
 
-#: Tasks that may name a ``wet`` (DESIGN §4). Well-formedness, used by the
+#: Tasks that may name a ``wet`` (the flow JSON of docs/contract.md). Well-formedness, used by the
 #: input schema and (later) by the solver: ``wet`` is absent on every other task.
 #: ``handhaving`` takes a wet since D34: a control or fraud inquiry under a named act
 #: (Jeugdwet 7.4.0 lid 1 onder d, Wmo 2.3.10, Participatiewet) triggers that act's duties.
@@ -187,7 +187,7 @@ class Informeren(Described):
 
 
 class Oordeel(Described):
-    """The verdict of a decision (DESIGN §5)."""
+    """The verdict of a decision (the decision JSON of docs/contract.md)."""
 
     VERBODEN = "verboden", "een expliciet verbod is van toepassing"
     NIET_TOEGESTAAN = "niet_toegestaan", "er is geen grondslag"
@@ -244,7 +244,7 @@ class Grondslag(Described):
 
 
 class Regeling(Described):
-    """Sources a citation may name (DESIGN §5)."""
+    """Sources a citation may name (the decision JSON of docs/contract.md)."""
 
     JEUGDWET = "jeugdwet", "Jeugdwet (BWBR0034925)"
     WMO = "wmo", "Wet maatschappelijke ondersteuning 2015 (BWBR0035362)"
@@ -261,7 +261,7 @@ class Regeling(Described):
 
 
 class Plicht(Described):
-    """Duty codes a decision can attach (DESIGN §5); texts live in specs/codes.yaml."""
+    """Duty codes a decision can attach; texts live in specs/codes.yaml."""
 
     INWONER_VOORAF_INFORMEREN = "inwoner_vooraf_informeren"
     MELDCODE_VOLGEN = "meldcode_volgen"

@@ -89,7 +89,7 @@ class FlowVars:
         return self.vars[path]
 
     def well_formed(self) -> list[z3.BoolRef]:
-        """Constraints every well-formed flow satisfies (DESIGN §4)."""
+        """Constraints every well-formed flow satisfies (the flow JSON of docs/contract.md)."""
         out: list[z3.BoolRef] = []
         taak_sort = sort_for(self.fields["van.taak"])
         assert taak_sort is not None
@@ -133,7 +133,7 @@ class FlowVars:
         return pairs
 
     def flow_json(self, model: z3.ModelRef) -> dict[str, Any]:
-        """Read a concrete DESIGN §4 flow (all fields) back from a Z3 model."""
+        """Read a concrete contract flow (all fields) back from a Z3 model."""
         out: dict[str, Any] = {}
         for path, spec in self.fields.items():
             raw = model.eval(self[path], model_completion=True)
