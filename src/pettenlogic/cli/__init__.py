@@ -2,7 +2,7 @@
 
 Exit codes per command are listed in the docs (command line page). Modules:
 :mod:`.decide` (``decide``), :mod:`.catalogue` (``schema``, ``rules``),
-:mod:`.demo` (``demo``), :mod:`.verify` (``prove``, ``check``, ``diff``);
+:mod:`.demo` (``demo``), :mod:`.maps` (``kaart``), :mod:`.verify` (``prove``, ``check``, ``diff``);
 :mod:`.reading`, :mod:`.jsonl` and :mod:`.progress` read and stream flows,
 :mod:`.text` renders a decision, :mod:`.common` holds what they share.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import catalogue, decide, demo, verify
+from . import catalogue, decide, demo, maps, verify
 from .reading import MAX_ERROR_LINES, MAX_FLOWS, MAX_INPUT_MIB
 
 __all__ = ["MAX_ERROR_LINES", "MAX_FLOWS", "MAX_INPUT_MIB", "main"]
@@ -29,6 +29,7 @@ for _command in (
     catalogue.schema,
     catalogue.rules,
     demo.demo,
+    maps.kaart,
     verify.prove,
     verify.check,
     verify.diff,

@@ -181,7 +181,16 @@ def check(
     help="Compare with a what-if shipped with the package (against DIR_A, default the"
     " bundled rules); an unknown name lists the known ones.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the groups as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the groups as JSON (--format json).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "svg", "html"]),
+    default="text",
+    show_default=True,
+    help="text table, JSON groups, or the van × naar matrix per category as SVG or HTML"
+    " with the changed cells marked.",
+)
 @click.option(
     "--timeout",
     type=TIMEOUT_TYPE,
@@ -201,6 +210,7 @@ def diff(
     dir_b: str | None,
     whatif: str | None,
     as_json: bool,
+    fmt: str,
     timeout: float,
     max_groups: int,
 ) -> None:
@@ -222,8 +232,18 @@ def diff(
         fail("diff needs two spec folders DIR_A DIR_B, or --whatif NAME")
     a, b = _specs(dir_a), _specs(dir_b)
     result = semantic_diff(a, b, max_groups=max_groups, timeout_ms=max(1, int(timeout * 1000)))
-    if as_json:
+    if as_json and fmt not in ("text", "json"):
+        fail(f"--json and --format {fmt} exclude each other")
+    fmt = "json" if as_json else fmt
+    if fmt == "json":
         _dump(result.to_dict())
+    elif fmt in ("svg", "html"):
+        from ..docgen.flowmap import diff_map_html, diff_map_svg
+
+        after = f"what-if {whatif}" if whatif else dir_b
+        title = f"What changes from {dir_a or 'the bundled rules'} to {after}"
+        render = diff_map_svg if fmt == "svg" else diff_map_html
+        click.echo(render(result.groups, title), nl=False)
     else:
         click.echo(render_table(result))
     if not result.complete:

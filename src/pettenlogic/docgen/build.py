@@ -9,6 +9,7 @@ from ..rules.loader import load_specs, resolve_dirs
 from ..solver.properties import load_properties
 from ..solver.prove import Prover, prove_all
 from ..solver.scope import rules_in_scope
+from .flowmap import render_flow_maps
 from .pages import (
     Anchors,
     load_scenarios,
@@ -79,6 +80,7 @@ def build_docs(
         "whatif.inc": render_whatifs(specs, Path(whatif_dir), anchors),
         SCENARIOS_PAGE: render_scenarios(scenarios, anchors, tests),
         **render_rule_pages(specs, anchors, tests, outcomes, scope),
+        **render_flow_maps(specs),
     }
     rule_dir = Path(out_dir) / RULE_DIR
     if rule_dir.is_dir():

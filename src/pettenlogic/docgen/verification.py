@@ -31,6 +31,7 @@ from ..rules.spec import Specs
 from ..solver.diff import DiffResult, Group, semantic_diff
 from ..solver.properties import Eigenschap, load_properties
 from ..solver.prove import Outcome, prove_all
+from .flowmap import diff_map_svg
 from .pages import Anchors, code, esc, load_themes, ref, write_pages
 
 __all__ = ["compact_flow", "render_properties", "render_whatifs", "write_verify_docs"]
@@ -233,6 +234,15 @@ def render_whatif(
             f"| {code(van)} | {code(naar)} | {change} | {', '.join(duties) or '–'} | {cats} |"
         )
     if result.groups:
+        out += [
+            "",
+            "<details><summary>The same changes as a van × naar matrix per category"
+            f" (<code>pettenlogic diff --whatif {esc(name)} --format svg</code>)</summary>",
+            "",
+            diff_map_svg(result.groups, f"What changes with what-if {name}").strip(),
+            "",
+            "</details>",
+        ]
         g = result.groups[0]
         flow = flow_from_json(g.getuige)
         da, db = Evaluator(base).decide(flow), Evaluator(other).decide(flow)
