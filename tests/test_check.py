@@ -107,8 +107,10 @@ def test_bundled_overlaps_are_real_and_the_verbod_wins(bundled_findings: list[Fi
 def test_cli_check_bundled_exit_0() -> None:
     result = run("check")
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip().endswith("shown with --info)")
-    assert result.stdout.startswith("0 findings")
+    assert result.stdout.strip().endswith("te zien met --info)")
+    assert result.stdout.startswith("0 bevindingen")
+    english = run("check", "--lang", "en")
+    assert english.stdout.startswith("0 findings") and "shown with --info)" in english.stdout
     info = run("check", "--info")
     assert info.exit_code == 0
     assert "info: overlap:" in info.stdout

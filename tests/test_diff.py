@@ -21,11 +21,12 @@ from click.testing import CliRunner, Result
 
 from broken_rules import copy_specs, edit_rule
 from pettenlogic import flow_from_json, flow_to_json
+from pettenlogic.cli.verify import diff_table
 from pettenlogic.evaluate import Evaluator
 from pettenlogic.model.vocabulary import TAKEN_MET_WET, Categorie, Taak
 from pettenlogic.rules.loader import load_specs
 from pettenlogic.rules.spec import Specs
-from pettenlogic.solver.diff import DiffResult, Group, render_table, semantic_diff
+from pettenlogic.solver.diff import DiffResult, Group, semantic_diff
 from test_differential import random_flow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,7 +98,8 @@ def wams(bundled: Specs) -> tuple[Specs, DiffResult]:
 def test_diff_with_itself_is_empty(bundled: Specs) -> None:
     result = semantic_diff(bundled, load_specs(None))
     assert result.groups == () and result.complete
-    assert render_table(result).startswith("0 groups of differing flows")
+    assert diff_table(result, "en").startswith("0 groups of differing flows")
+    assert diff_table(result).startswith("0 groepen verstrekkingen die verschillen")
 
 
 def test_diff_with_an_identical_copy_is_empty(bundled: Specs, tmp_path: Path) -> None:
@@ -284,7 +286,8 @@ def test_duty_only_changes_are_groups(bundled: Specs, tmp_path: Path) -> None:
         assert g.naar == "raad_kinderbescherming"
         assert g.oordeel_a == g.oordeel_b == "toegestaan"
         assert g.plichten_erbij == ("meldcode_volgen",) and g.plichten_eraf == ()
-    assert "toegestaan (plichten)" in render_table(result)
+    assert "toegestaan (duties)" in diff_table(result, "en")
+    assert "toegestaan (plichten)" in diff_table(result)
 
 
 # -- the command line ----------------------------------------------------------------------------
@@ -294,10 +297,11 @@ def test_cli_diff_text() -> None:
     result = run("diff", str(ROOT / "specs"), str(ZONDER_740))
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].endswith("groups of differing flows") and int(lines[0].split()[0]) > 0
+    assert lines[0].endswith("groepen verstrekkingen die verschillen")
+    assert int(lines[0].split()[0]) > 0
     assert lines[1].split()[:2] == ["van.taak", "naar.taak"]
     assert any(ln.split()[:2] == ["jeugdhulp", "toeleiding"] for ln in lines[2:])
-    same = run("diff", str(ROOT / "specs"), str(ROOT / "specs"))
+    same = run("diff", "--lang", "en", str(ROOT / "specs"), str(ROOT / "specs"))
     assert same.exit_code == 0 and same.stdout.startswith("0 groups of differing flows")
 
 

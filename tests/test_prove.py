@@ -925,7 +925,21 @@ def test_cli_prove_bundled_text() -> None:
     lines = [ln for ln in result.output.splitlines() if ln.startswith(("ok", "FAIL"))]
     assert len(lines) >= 25 and all(ln.startswith("ok") for ln in lines)
     assert "tegenvoorbeeld:" in result.output  # the expected refutation is printed
-    assert f"{len(lines)} of {len(lines)} properties as expected" in result.output
+    assert f"{len(lines)} van {len(lines)} eigenschappen zoals verwacht" in result.output
+
+
+def test_cli_prove_in_english_is_english_throughout() -> None:
+    """``--lang en``: labels and the explanations of counterexample decisions in English;
+    the values (property names, verdicts, rule ids) stay the contract's codes."""
+    result = run("prove", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert "counterexample:" in result.output and "tegenvoorbeeld:" not in result.output
+    assert "(expected " in result.output and "verwacht" not in result.output
+    assert "properties as expected" in result.output
+    dutch = run("prove")
+    explanation = [ln for ln in dutch.output.splitlines() if ln.startswith("       ")]
+    english = [ln for ln in result.output.splitlines() if ln.startswith("       ")]
+    assert explanation and english and explanation != english
 
 
 def test_cli_prove_json_shape() -> None:

@@ -4,38 +4,7 @@ from __future__ import annotations
 
 from ..decision import Decision
 from ..rules.spec import Bron
-
-#: labels of the text rendering; the values after them are the contract's codes
-_WORDS = {
-    "nl": {
-        "none": "(geen)",
-        "yes": "ja",
-        "no": "nee",
-        "oordeel": "oordeel",
-        "regels": "regels",
-        "grondslag": "grondslag",
-        "plichten": "plichten",
-        "voorwaarden": "voorwaarden",
-        "beroepsgeheim": "beroepsgeheim",
-        "verwerkingsverantwoordelijke": "verwerkingsverantwoordelijke",
-        "bronnen": "bronnen",
-        "uitleg": "uitleg",
-    },
-    "en": {
-        "none": "(none)",
-        "yes": "yes",
-        "no": "no",
-        "oordeel": "verdict",
-        "regels": "rules",
-        "grondslag": "legal ground",
-        "plichten": "duties",
-        "voorwaarden": "open conditions",
-        "beroepsgeheim": "professional secrecy",
-        "verwerkingsverantwoordelijke": "controller",
-        "bronnen": "sources",
-        "uitleg": "explanation",
-    },
-}
+from .words import WORDS
 
 
 def bron_line(b: Bron) -> str:
@@ -44,7 +13,7 @@ def bron_line(b: Bron) -> str:
 
 def render_decision(decision: Decision, lang: str = "nl") -> str:
     """A readable text block of one decision (full texts, no truncation)."""
-    w = _WORDS[lang]
+    w = WORDS[lang]
     lines = [f"{w['oordeel']}: {decision.oordeel.value}"]
     lines.append(f"{w['regels']}: {', '.join(decision.regels) or w['none']}")
     lines.append(f"{w['grondslag']}: {', '.join(decision.grondslag) or w['none']}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,7 +21,11 @@ from ..rules.loader import SpecError, bundled_specs, load_specs
 from ..rules.shipped import whatif_folder
 from ..rules.spec import Specs
 from ..solver.properties import load_properties
-from .common import dump_json, fail
+from .common import LANG_OPTION, dump_json, fail
+from .words import WORDS
+
+if TYPE_CHECKING:
+    from ..solver.diff import DiffResult, Group
 
 EXIT_INTERNAL = 3
 EXIT_TIME_LIMIT = 4
@@ -52,8 +56,11 @@ def _dump(data: Any) -> None:
 @click.option(
     "--timeout", type=TIMEOUT_TYPE, default=20, show_default=True, help="Seconds per property."
 )
+@LANG_OPTION
 @click.argument("names", nargs=-1)
-def prove(rules: str | None, as_json: bool, timeout: float, names: tuple[str, ...]) -> None:
+def prove(
+    rules: str | None, as_json: bool, timeout: float, lang: str, names: tuple[str, ...]
+) -> None:
     """Prove the properties of the rule set (all, or NAME…)."""
     from ..solver.prove import InternalMismatch, prove_all
 
@@ -69,32 +76,36 @@ def prove(rules: str | None, as_json: bool, timeout: float, names: tuple[str, ..
 
         fail("unknown property: " + ", ".join(f"{n}{suggest(n, sorted(known))}" for n in unknown))
     try:
-        outcomes = prove_all(specs, props, list(names) or None, max(1, int(timeout * 1000)))
+        outcomes = prove_all(specs, props, list(names) or None, max(1, int(timeout * 1000)), lang)
     except InternalMismatch as exc:
         fail(f"internal error, Z3 and the evaluator disagree: {exc}", code=EXIT_INTERNAL)
     if as_json:
         _dump([o.to_dict() for o in outcomes])
     else:
         by_name = {p.naam: p for p in props}
+        w = WORDS[lang]
         for o in outcomes:
             mark = "ok  " if o.as_expected else "TIME" if o.uitkomst == "onbekend" else "FAIL"
-            click.echo(f"{mark} {o.naam}: {o.uitkomst} (verwacht {o.verwacht}, {o.seconden:.2f} s)")
+            click.echo(
+                f"{mark} {o.naam}: {o.uitkomst} ({w['expected']} {o.verwacht}, {o.seconden:.2f} s)"
+            )
             if o.tegenvoorbeeld is not None:
                 click.echo(
-                    "     tegenvoorbeeld: " + json.dumps(o.tegenvoorbeeld, ensure_ascii=False)
+                    f"     {w['counterexample']}: "
+                    + json.dumps(o.tegenvoorbeeld, ensure_ascii=False)
                 )
                 # a counterexample always comes with its decision(s): Prover.prove sets both
                 assert o.beslissing is not None
                 decisions = o.beslissing if by_name[o.naam].paar else {"": o.beslissing}
                 for side, d in decisions.items():
-                    label = f"beslissing {side}".strip()
+                    label = f"{w['decision']} {side}".strip()
                     click.echo(f"     {label}: {d['oordeel']} via {', '.join(d['regels']) or '-'}")
                     for line in d["uitleg"].splitlines():
                         click.echo(f"       {line}")
             if not o.as_expected and by_name[o.naam].toelichting:
-                click.echo(f"     toelichting: {by_name[o.naam].toelichting}")
+                click.echo(f"     {w['note']}: {by_name[o.naam].toelichting}")
         good = sum(o.as_expected for o in outcomes)
-        click.echo(f"{good} of {len(outcomes)} properties as expected")
+        click.echo(w["as_expected"].format(good=good, total=len(outcomes)))
     failed = [o for o in outcomes if not o.as_expected]
     if failed and all(o.uitkomst == "onbekend" for o in failed):
         sys.exit(EXIT_TIME_LIMIT)
@@ -124,8 +135,9 @@ def prove(rules: str | None, as_json: bool, timeout: float, names: tuple[str, ..
     show_default=True,
     help="Seconds for the whole check; when they run out, the findings so far are shown.",
 )
+@LANG_OPTION
 def check(
-    rules: str | None, gemeente: str | None, as_json: bool, info: bool, timeout: float
+    rules: str | None, gemeente: str | None, as_json: bool, info: bool, timeout: float, lang: str
 ) -> None:
     """Consistency: conflicts, dead or shadowed rules, local rules the law sets aside."""
     from ..solver.check import CheckTimeout
@@ -148,20 +160,19 @@ def check(
             }
         )
     else:
+        w = WORDS[lang]
         for f in findings:
             if f.ernst == "info" and not info:
                 continue
             click.echo(f"{f.ernst}: {f.soort}: {f.bericht}")
-            click.echo(f"  regels: {', '.join(f.regels)}")
+            click.echo(f"  {w['regels']}: {', '.join(f.regels)}")
             if f.getuige:
-                click.echo("  getuige: " + json.dumps(f.getuige, ensure_ascii=False))
+                click.echo(f"  {w['witness']}: " + json.dumps(f.getuige, ensure_ascii=False))
             for k in f.kern:
-                click.echo(f"  kern: {k}")
+                click.echo(f"  {w['core']}: {k}")
         n_info = len(findings) - len(serious)
-        click.echo(
-            f"{len(serious)} findings ({n_info} informational overlaps"
-            f"{'' if info else ', shown with --info'})"
-        )
+        hint = "" if info else w["shown_with_info"]
+        click.echo(w["findings"].format(n=len(serious), info=n_info, hint=hint))
     if not complete:
         click.echo(
             f"pettenlogic: check incomplete: the time limit of {timeout:g} s ran out "
@@ -205,6 +216,7 @@ def check(
     show_default=True,
     help="Stop after this many groups of differing flows.",
 )
+@LANG_OPTION
 def diff(
     dir_a: str | None,
     dir_b: str | None,
@@ -213,13 +225,14 @@ def diff(
     fmt: str,
     timeout: float,
     max_groups: int,
+    lang: str,
 ) -> None:
     """Flows whose verdict or duties differ between two rule sets, grouped.
 
     Give two spec folders, or --whatif NAME to compare a shipped what-if with the
     bundled rules (or with DIR_A).
     """
-    from ..solver.diff import render_table, semantic_diff
+    from ..solver.diff import semantic_diff
 
     if whatif is not None:
         if dir_b is not None:
@@ -245,7 +258,7 @@ def diff(
         render = diff_map_svg if fmt == "svg" else diff_map_html
         click.echo(render(result.groups, title), nl=False)
     else:
-        click.echo(render_table(result))
+        click.echo(diff_table(result, lang))
     if not result.complete:
         click.echo(
             "pettenlogic: diff incomplete: a limit ran out "
@@ -254,3 +267,22 @@ def diff(
         )
         sys.exit(EXIT_TIME_LIMIT)
     sys.exit(0)
+
+
+def diff_table(result: DiffResult, lang: str = "nl") -> str:
+    """A compact text table of a diff: groups that share van, naar and verdicts fold
+    their categories into one row."""
+    w = WORDS[lang]
+    folded: dict[tuple[str, str, str, str], list[Group]] = {}
+    for g in result.groups:
+        folded.setdefault((g.van, g.naar, g.oordeel_a, g.oordeel_b), []).append(g)
+    lines = [
+        w["groups"].format(n=len(result.groups)) + ("" if result.complete else w["incomplete"]),
+        f"{'van.taak':28} {'naar.taak':28} {'A -> B':32} categorie",
+    ]
+    for (van, naar, oa, ob), gs in sorted(folded.items()):
+        cats = ", ".join(sorted(g.categorie for g in gs))
+        change = f"{oa} -> {ob}" if oa != ob else f"{oa} {w['duties_only']}"
+        lines.append(f"{van:28} {naar:28} {change:32} {cats}")
+    lines.append(w["per_group"])
+    return "\n".join(lines)

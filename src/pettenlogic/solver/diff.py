@@ -115,21 +115,3 @@ def semantic_diff(
         s.add(z3.Not(same_group))
     groups.sort(key=lambda g: (g.van, g.naar, g.categorie, g.oordeel_a, g.oordeel_b))
     return DiffResult(tuple(groups), time.perf_counter() - start, complete)
-
-
-def render_table(result: DiffResult) -> str:
-    """A compact text table: groups that share van/naar/verdicts fold their categories."""
-    folded: dict[tuple[str, str, str, str], list[Group]] = {}
-    for g in result.groups:
-        folded.setdefault((g.van, g.naar, g.oordeel_a, g.oordeel_b), []).append(g)
-    lines = [
-        f"{len(result.groups)} groups of differing flows"
-        + ("" if result.complete else " (incomplete: limit or timeout reached)"),
-        f"{'van.taak':28} {'naar.taak':28} {'A -> B':32} categorie",
-    ]
-    for (van, naar, oa, ob), gs in sorted(folded.items()):
-        cats = ", ".join(sorted(g.categorie for g in gs))
-        change = f"{oa} -> {ob}" if oa != ob else f"{oa} (plichten)"
-        lines.append(f"{van:28} {naar:28} {change:32} {cats}")
-    lines.append("(one witness flow per group, and the duties it gains or loses, with --json)")
-    return "\n".join(lines)

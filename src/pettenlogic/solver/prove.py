@@ -146,9 +146,10 @@ class PropertyCompiler:
 class Prover:
     """Compiles a rule set once per side and proves properties against it."""
 
-    def __init__(self, specs: Specs, timeout_ms: int = 20_000) -> None:
+    def __init__(self, specs: Specs, timeout_ms: int = 20_000, lang: str = "nl") -> None:
         self.specs = specs
         self.timeout_ms = timeout_ms
+        self.lang = lang
         self.evaluator = Evaluator(specs)
         self._single: tuple[FlowVars, Compiled] | None = None
         self._pair: tuple[dict[str, FlowVars], dict[str, Compiled]] | None = None
@@ -223,7 +224,7 @@ class Prover:
         _, comp = self.pair() if prop.paar else (None, {"a": self.single()[1]})
         for s, flow in flows.items():
             trace = self.evaluator.trace(flow)
-            decision = self.evaluator.decision(trace)
+            decision = self.evaluator.decision(trace, self.lang)
             sides[s] = Side(trace.env, trace, decision, self.specs.regels)
             z3_verdict = model.eval(comp[s].verdict, model_completion=True)
             if str(z3_verdict) != decision.oordeel.value:
@@ -247,8 +248,13 @@ class Prover:
 
 @serialized
 def prove_all(
-    specs: Specs, props: list[Eigenschap], names: list[str] | None = None, timeout_ms: int = 20_000
+    specs: Specs,
+    props: list[Eigenschap],
+    names: list[str] | None = None,
+    timeout_ms: int = 20_000,
+    lang: str = "nl",
 ) -> list[Outcome]:
-    prover = Prover(specs, timeout_ms)
+    """Prove the properties (all, or those named); counterexample decisions in ``lang``."""
+    prover = Prover(specs, timeout_ms, lang)
     chosen = [p for p in props if not names or p.naam in names]
     return [prover.prove(p) for p in chosen]
