@@ -51,7 +51,7 @@ class Context:
         default=None,
         metadata=_doc(
             "de sociaal-domeinwet; alleen bij toeleiding, regie_toeleiding, "
-            "regie_hulpverlening en handhaving"
+            "regie_hulpverlening, handhaving en beleidsinformatie"
         ),
     )
 

@@ -252,7 +252,7 @@ class Verwerkingsverantwoordelijke(Described):
     BEHEERDER_VERWIJSINDEX = "beheerder_verwijsindex", "de beheerder van de Verwijsindex"
     POLITIE_JUSTITIE = "politie_justitie", "politie of openbaar ministerie"
     # D39, D41
-    TOEZICHTHOUDER = "toezichthouder", "de toezichthouder (onder het bestuursorgaan dat hem aanwees)"
+    TOEZICHTHOUDER = "toezichthouder", "de toezichthouder, onder het bestuursorgaan dat hem aanwees"
     RIJK = "rijk", "de ministers (beleidsinformatie)"
     ONBEPAALD = "onbepaald", "hangt af van een keuze van de gemeente"
 
