@@ -515,7 +515,7 @@ BREAKAGES: list[Breakage] = [
     Breakage(
         AANGIFTE,
         "the Sv 162 lid 1 onder c duty no longer needs an official",
-        sub(SV162[0], ("professional.ambtenaar and van_college", "van_college")),
+        sub(SV162[0], ("professional.ambtenaar and van_college and rol", "van_college and rol")),
         lambda r: _aangifteplicht_unlisted(r) and not r.a.flow["professional"]["ambtenaar"],
     ),
     Breakage(
