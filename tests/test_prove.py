@@ -359,8 +359,8 @@ def _without_statutory_fraud_duties(folder: Path) -> None:
 
 
 def _both_on_necessity(folder: Path) -> None:
-    """The two duties that do not rest on necessity (Jeugdwet 4.1.8 lid 1, BW 1:243) made to."""
-    for rule in ("jw-4.1.8-lid1-melding-calamiteit-geweld", "bw-1:243-inlichtingen-raad"):
+    """The duties that do not rest on necessity (Jeugdwet 4.1.8 lid 1, BW 1:243, Sv 162) made to."""
+    for rule in ("jw-4.1.8-lid1-melding-calamiteit-geweld", "bw-1:243-inlichtingen-raad", *SV162):
         edit_rule(folder, rule, "    effect: plicht\n", "    effect: plicht\n    noodzaak: true\n")
 
 
@@ -585,7 +585,7 @@ BREAKAGES: list[Breakage] = [
         "consent ground accepts any answer but a refusal and lifts secrecy",
         sub(
             "toestemming-inwoner",
-            ('als: "toestemming and', "als: \"omstandigheden.toestemming != 'geweigerd' and"),
+            ("  toestemming and naar", "  omstandigheden.toestemming != 'geweigerd' and naar"),
             (
                 "    dekt_bijzondere_gegevens: true",
                 "    uitzondering_op: [beroepsgeheim-zonder-toestemming]\n"
@@ -628,7 +628,7 @@ BREAKAGES: list[Breakage] = [
     Breakage(
         "toeleidingsgegevens-geen-beroepsgeheim-bij-gekende-rol",
         "definition beroepsgeheim ignores whether the resident knew the role",
-        sub("beroepsgeheim", ("and not omstandigheden.inwoner_kende_rol and", "and")),
+        sub("beroepsgeheim", (" and not omstandigheden.inwoner_kende_rol\n", "\n")),
         lambda r: (
             r.a.van in COLLEGETAKEN and r.a.om["inwoner_kende_rol"] and r.a.d["beroepsgeheim"]
         ),
@@ -667,7 +667,7 @@ BREAKAGES: list[Breakage] = [
     ),
     Breakage(
         "noodzakelijk-onwaar-nooit-verplicht",
-        "calamity report duty and BW 1:243 made to rest on necessity (refutation disappears)",
+        "calamity report duty, BW 1:243 and Sv 162 made to rest on necessity (no refutation)",
         _both_on_necessity,
         lambda r: True,
         uitkomst="geldt",
@@ -782,8 +782,8 @@ BREAKAGES: list[Breakage] = [
         sub(
             "toestemming-inwoner",
             (
-                "naar.taak not in ['algemeen_advies', 'verwijsindex']",
-                "naar.taak not in ['verwijsindex']",
+                "naar.taak not in ['algemeen_advies', 'verwijsindex',",
+                "naar.taak not in ['verwijsindex',",
             ),
         ),
         lambda r: r.a.naar == "algemeen_advies" and r.a.oordeel in PERMITS,
@@ -925,15 +925,26 @@ def test_expected_counterexample_is_replayable(bundled: Any) -> None:
     assert refuted.tegenvoorbeeld is not None
     assert refuted.tegenvoorbeeld["omstandigheden"]["noodzakelijk"] is False
     assert refuted.beslissing is not None and refuted.beslissing["oordeel"] == "verplicht"
-    # the handreiking's "no duty to give fraud signals" is refuted by a statutory duty on request
+    # the handreiking's "no duty to give fraud signals" is refuted by a statutory duty: on
+    # the college's request towards handhaving (D34), or an official's Sv 162 duty (D37)
     fraud = next(
         o for o in outcomes if o.naam == "fraude-nooit-verplicht-naar-handhaving-of-politie"
     )
     assert fraud.tegenvoorbeeld is not None and fraud.beslissing is not None
-    assert fraud.tegenvoorbeeld["omstandigheden"]["desgevraagd"] is True
-    assert fraud.tegenvoorbeeld["naar"]["taak"] == "handhaving"
     assert fraud.beslissing["oordeel"] == "verplicht"
-    assert set(fraud.beslissing["regels"]) & set(FRAUD_DUTIES)
+    naar = fraud.tegenvoorbeeld["naar"]["taak"]
+    if naar == "handhaving":
+        assert fraud.tegenvoorbeeld["omstandigheden"]["desgevraagd"] is True
+        assert set(fraud.beslissing["regels"]) & set(FRAUD_DUTIES)
+    else:
+        assert naar in {"politie_justitie", "openbaar_ministerie"}
+        assert fraud.tegenvoorbeeld["professional"]["ambtenaar"] is True
+        assert set(fraud.beslissing["regels"]) & set(SV162)
+    # "policy information never identifiable" is refuted by Jeugdwet 7.4.1 (D41)
+    beleid = next(o for o in outcomes if o.naam == "beleidsinformatie-alleen-niet-herleidbaar")
+    assert beleid.tegenvoorbeeld is not None and beleid.beslissing is not None
+    assert beleid.tegenvoorbeeld["omstandigheden"]["herleidbaar"] is True
+    assert beleid.beslissing["regels"] == ["jw-7.4.1-beleidsinformatie"]
 
 
 def test_every_property_has_a_paraphrase_and_section(bundled: Any) -> None:
