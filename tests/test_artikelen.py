@@ -154,8 +154,11 @@ def test_review_findings_stay_fixed(specs: Specs) -> None:
         if b.regeling is Regeling.WGS:
             assert b.url and "BWBR0031331" in b.url, who
     assert not _cited(specs, Regeling.WGS, "2")
-    # Jeugdwet 7.4.4 is about policy information, not the college's own Jeugdwet tasks
-    assert not _cited(specs, Regeling.JEUGDWET, "7.4.4")
+    # Jeugdwet 7.4.4 is about policy information, not the college's own Jeugdwet tasks:
+    # only the policy-information rule may cite it (D41)
+    assert {who for who, _ in _cited(specs, Regeling.JEUGDWET, "7.4.4")} == {
+        "jw-7.4.1-beleidsinformatie"
+    }
     # Wmo 5.2.2 has no leden; AVG 4 has onderdelen
     assert all(b.lid is None and b.onderdeel for _, b in _cited(specs, Regeling.WMO, "5.2.2"))
     assert all(b.lid is None and b.onderdeel for _, b in _cited(specs, Regeling.AVG, "4"))

@@ -130,8 +130,39 @@ FLOW_CASES: list[tuple[str, Any, list[str]]] = [
         flow(van__wet="jeugdwet"),
         [
             'van.wet: value "jeugdwet" not allowed here',
-            "only allowed with taak handhaving, regie_hulpverlening, regie_toeleiding, toeleiding",
+            "only allowed with taak beleidsinformatie, handhaving, regie_hulpverlening,",
+            "regie_toeleiding, toeleiding",
         ],
+    ),
+    # the Sv 162 inputs (D37) fail closed like every other field
+    (
+        "unknown strafbaar_feit",
+        flow(omstandigheden__strafbaar_feit="misdrijff"),
+        [
+            'omstandigheden.strafbaar_feit: unknown value "misdrijff"',
+            "did you mean 'misdrijf'?",
+            "allowed: misdrijf, overtreding, geen",
+        ],
+    ),
+    (
+        "ambtenaar as a string",
+        flow(professional__ambtenaar="ja"),
+        ['professional.ambtenaar: wrong type: got "ja", expected boolean'],
+    ),
+    (
+        "null for ambtenaar",
+        flow(professional__ambtenaar=None),
+        ["professional.ambtenaar: null is not allowed here; expected boolean"],
+    ),
+    (
+        "aangifte_beperkt as a number",
+        flow(omstandigheden__aangifte_beperkt=1),
+        ["omstandigheden.aangifte_beperkt: wrong type: got 1"],
+    ),
+    (
+        "wet on rijk_beleidsinformatie",
+        flow(naar__taak="rijk_beleidsinformatie", naar__wet="jeugdwet"),
+        ['naar.wet: value "jeugdwet" not allowed here'],
     ),
     (
         "unknown wet",

@@ -220,8 +220,9 @@ def test_wams_groups_complete_by_brute_force(
         )
     )
     n, differing, keys = _sweep(bundled, b, flows)
-    # 23 tasks + 4 that take a wet = 27 sides (26 until D34 let handhaving name a wet)
-    assert n == 27 * 3 * 14 * 3 * 2 * 2
+    # 26 tasks + 5 that take a wet = 31 sides (26 until D34 let handhaving name a wet, 27
+    # until D40/D41 added three recipients and a wet on beleidsinformatie)
+    assert n == 31 * 3 * 14 * 3 * 2 * 2
     assert differing > 0
     reported = {group_key(g) for g in result.groups}
     assert keys <= reported, sorted(keys - reported)
@@ -250,8 +251,8 @@ def test_zonder_740_groups_complete_by_brute_force(
         )
     )
     n, differing, keys = _sweep(bundled, b, flows)
-    # 27 sides since D34 (handhaving takes a wet)
-    assert n == 27 * 27 * 4 * 2 * 3
+    # 31 sides since D40/D41 (27 since D34, when handhaving took a wet)
+    assert n == 31 * 31 * 4 * 2 * 3
     assert differing > 0
     reported = {group_key(g) for g in result.groups}
     assert keys <= reported, sorted(keys - reported)

@@ -65,6 +65,9 @@ def _valid_flow() -> Any:
     ("path", "value", "fragment"),
     [
         ("omstandigheden.noodzakelijk", "nee", "expected true, false or null"),
+        ("omstandigheden.aangifte_beperkt", "nee", "expected true, false or null"),
+        ("omstandigheden.strafbaar_feit", "misdrijf", "expected a StrafbaarFeit member"),
+        ("professional.ambtenaar", 1, "expected true or false"),
         ("naar.taak", "TOELEIDING", "expected a Taak member"),
         ("naar.taak", "toeleiding", 'use Taak("toeleiding")'),
         ("gegevens.categorie", None, "expected a Categorie member"),

@@ -252,6 +252,8 @@ LISTED_EXCEPTIONS = {
     "medebehandelaar": ("bw", "7:457", "2"),
     "wmo-5.2.2-desgevraagd": ("wmo", "5.2.2", None),
     "wmo-5.2.2-eigen-beweging": ("wmo", "5.2.2", None),
+    "wmo-5.2.2-toezicht-desgevraagd": ("wmo", "5.2.2", None),
+    "beleidsinformatie-niet-herleidbaar": ("avg", "4", None),
     "wmo-5.2.6-melding-veilig-thuis": ("wmo", "5.2.6", None),
     "wmo-5.2.6-informatie-veilig-thuis": ("wmo", "5.2.6", None),
     "bw-1:240-raad-kinderbescherming": ("bw", "1:240", None),
@@ -294,17 +296,39 @@ FRAUD_DUTIES = {
 
 def _fraud_duty_unlisted(r: Replay) -> bool:
     a = r.a
-    if not (
-        a.cat == "signalen_fraude"
-        and a.naar in {"handhaving", "politie_justitie"}
-        and a.oordeel == "verplicht"
-    ):
+    if not (a.cat == "signalen_fraude" and a.naar == "handhaving" and a.oordeel == "verplicht"):
         return False
     return not (
         a.om["desgevraagd"]
-        and a.naar == "handhaving"
         and any(rule in a.d["regels"] and a.cites(*c) for rule, c in FRAUD_DUTIES.items())
     )
+
+
+AANGIFTE = "aangifteplicht-alleen-ambtenaar-uit-sv-162"
+SV162 = ("sv-162-lid1c-aangifteplicht", "sv-162-lid2-inlichtingen-om")
+
+
+def _aangifteplicht_unlisted(r: Replay) -> bool:
+    """A duty towards police or prosecutor not carried by an official's Sv 162 duty (D37)."""
+    a = r.a
+    if not (a.naar in {"politie_justitie", "openbaar_ministerie"} and a.oordeel == "verplicht"):
+        return False
+    official = a.flow["professional"]["ambtenaar"] and a.van in COLLEGETAKEN
+    lid1 = (
+        a.om["strafbaar_feit"] == "misdrijf"
+        and a.om["fraude_gerelateerd_aan_taak"]
+        and a.om["aangifte_beperkt"] is not True
+        and SV162[0] in a.d["regels"]
+        and a.cites("sv", "162", "1")
+    )
+    lid2 = (
+        a.om["desgevraagd"]
+        and a.naar == "openbaar_ministerie"
+        and a.om["strafbaar_feit"] in {"misdrijf", "overtreding"}
+        and SV162[1] in a.d["regels"]
+        and a.cites("sv", "162", "2")
+    )
+    return not (official and a.om["inwoner_kende_rol"] and (lid1 or lid2))
 
 
 def _without_statutory_fraud_duties(folder: Path) -> None:
@@ -330,11 +354,13 @@ def _without_statutory_fraud_duties(folder: Path) -> None:
         "\n           or naar.taak == 'handhaving' and naar.wet == 'participatiewet')",
         ")",
     )
+    for rule in SV162:  # Sv 162 (D37) switched off the same way
+        edit_rule(folder, rule, "and not behandelgegevens", "and not behandelgegevens and False")
 
 
 def _both_on_necessity(folder: Path) -> None:
-    """The two duties that do not rest on necessity (Jeugdwet 4.1.8 lid 1, BW 1:243) made to."""
-    for rule in ("jw-4.1.8-lid1-melding-calamiteit-geweld", "bw-1:243-inlichtingen-raad"):
+    """The duties that do not rest on necessity (Jeugdwet 4.1.8 lid 1, BW 1:243, Sv 162) made to."""
+    for rule in ("jw-4.1.8-lid1-melding-calamiteit-geweld", "bw-1:243-inlichtingen-raad", *SV162):
         edit_rule(folder, rule, "    effect: plicht\n", "    effect: plicht\n    noodzaak: true\n")
 
 
@@ -481,10 +507,34 @@ BREAKAGES: list[Breakage] = [
         lambda r: r.a.naar == "verwijsindex" and r.a.oordeel == "verplicht",
     ),
     Breakage(
-        FRAUDE_OP_VERZOEK,
+        AANGIFTE,
         "Sv 161 (anyone may report) turned into a reporting duty",
         flip("sv-161-aangifte", "grond", "plicht"),
-        lambda r: _fraud_duty_unlisted(r) and r.a.naar == "politie_justitie",
+        _aangifteplicht_unlisted,
+    ),
+    Breakage(
+        AANGIFTE,
+        "the Sv 162 lid 1 onder c duty no longer needs an official",
+        sub(SV162[0], ("professional.ambtenaar and van_college and rol", "van_college and rol")),
+        lambda r: _aangifteplicht_unlisted(r) and not r.a.flow["professional"]["ambtenaar"],
+    ),
+    Breakage(
+        AANGIFTE,
+        "the Sv 162 lid 1 onder c duty ignores an agreed limit (lid 6)",
+        sub(SV162[0], ("      and omstandigheden.aangifte_beperkt != True\n", "")),
+        lambda r: _aangifteplicht_unlisted(r) and r.a.om["aangifte_beperkt"] is True,
+    ),
+    Breakage(
+        AANGIFTE,
+        "the Sv 162 lid 2 duty also on a police request",
+        sub(
+            SV162[1],
+            (
+                "and naar.taak == 'openbaar_ministerie'",
+                "and naar.taak in ['openbaar_ministerie', 'politie_justitie']",
+            ),
+        ),
+        lambda r: _aangifteplicht_unlisted(r) and r.a.naar == "politie_justitie",
     ),
     Breakage(
         FRAUDE_OP_VERZOEK,
@@ -503,7 +553,7 @@ BREAKAGES: list[Breakage] = [
     ),
     Breakage(
         "fraude-nooit-verplicht-naar-handhaving-of-politie",
-        "the three statutory fraud duties taken out (the refutation disappears)",
+        "the statutory fraud duties (three on request, two of Sv 162) taken out (no refutation)",
         _without_statutory_fraud_duties,
         lambda r: True,
         uitkomst="geldt",
@@ -535,7 +585,7 @@ BREAKAGES: list[Breakage] = [
         "consent ground accepts any answer but a refusal and lifts secrecy",
         sub(
             "toestemming-inwoner",
-            ('als: "toestemming and', "als: \"omstandigheden.toestemming != 'geweigerd' and"),
+            ("  toestemming and naar", "  omstandigheden.toestemming != 'geweigerd' and naar"),
             (
                 "    dekt_bijzondere_gegevens: true",
                 "    uitzondering_op: [beroepsgeheim-zonder-toestemming]\n"
@@ -578,7 +628,7 @@ BREAKAGES: list[Breakage] = [
     Breakage(
         "toeleidingsgegevens-geen-beroepsgeheim-bij-gekende-rol",
         "definition beroepsgeheim ignores whether the resident knew the role",
-        sub("beroepsgeheim", ("and not omstandigheden.inwoner_kende_rol and", "and")),
+        sub("beroepsgeheim", (" and not omstandigheden.inwoner_kende_rol\n", "\n")),
         lambda r: (
             r.a.van in COLLEGETAKEN and r.a.om["inwoner_kende_rol"] and r.a.d["beroepsgeheim"]
         ),
@@ -617,7 +667,7 @@ BREAKAGES: list[Breakage] = [
     ),
     Breakage(
         "noodzakelijk-onwaar-nooit-verplicht",
-        "calamity report duty and BW 1:243 made to rest on necessity (refutation disappears)",
+        "calamity report duty, BW 1:243 and Sv 162 made to rest on necessity (no refutation)",
         _both_on_necessity,
         lambda r: True,
         uitkomst="geldt",
@@ -732,8 +782,8 @@ BREAKAGES: list[Breakage] = [
         sub(
             "toestemming-inwoner",
             (
-                "naar.taak not in ['algemeen_advies', 'verwijsindex']",
-                "naar.taak not in ['verwijsindex']",
+                "naar.taak not in ['algemeen_advies', 'verwijsindex',",
+                "naar.taak not in ['verwijsindex',",
             ),
         ),
         lambda r: r.a.naar == "algemeen_advies" and r.a.oordeel in PERMITS,
@@ -764,10 +814,53 @@ BREAKAGES: list[Breakage] = [
     ),
     Breakage(
         "beleidsinformatie-alleen-niet-herleidbaar",
-        "the traceable-policy-information verbod demoted to richtlijn",
-        sub("beleidsinformatie-herleidbaar-verbod", ("laag: wet", "laag: richtlijn")),
+        "Jeugdwet 7.4.1 for policy information taken out (the refutation disappears)",
+        sub(
+            "jw-7.4.1-beleidsinformatie", ("van_college and van_jeugdwet", "False and van_jeugdwet")
+        ),
+        lambda r: True,
+        uitkomst="geldt",
+    ),
+    Breakage(
+        "niet-herleidbaar-overzicht-los-van-verstrekker",
+        "the untraceable-overview ground limited to college senders again (pre-D41)",
+        sub(
+            "beleidsinformatie-niet-herleidbaar",
+            ('als: "naar.taak in', 'als: "van_college and naar.taak in'),
+        ),
+        lambda r: r.b is not None and r.a.oordeel != r.b.oordeel and not r.a.om["herleidbaar"],
+    ),
+    Breakage(
+        "niet-herleidbaar-overzicht-los-van-verstrekker",
+        "the untraceable-overview ground no longer an exception to the Wmo 5.3.3 refusal",
+        sub(
+            "beleidsinformatie-niet-herleidbaar",
+            (
+                "rol-onbekend-geen-collegebevoegdheid, wmo-5.3.3-weigering-aanbieder,",
+                "rol-onbekend-geen-collegebevoegdheid,",
+            ),
+        ),
+        lambda r: r.b is not None and r.a.oordeel != r.b.oordeel and not r.a.om["herleidbaar"],
+    ),
+    Breakage(
+        "wmo-hergebruik-andere-wet-alleen-met-toestemming",
+        "the Wmo 5.1.1 lid 4 consent requirement dropped (compatibility suffices again)",
+        drop("wmo-5.1.1-lid4-toestemming-vereist"),
         lambda r: (
-            r.a.naar == "beleidsinformatie" and r.a.om["herleidbaar"] and r.a.oordeel in PERMITS
+            r.a.flow["naar"].get("wet") == "wmo"
+            and r.a.van in COLLEGETAKEN
+            and r.a.om["toestemming"] != "gegeven"
+            and r.a.oordeel in PERMITS
+        ),
+    ),
+    Breakage(
+        "toezicht-plicht-alleen-op-vordering-of-calamiteit",
+        "the Wmo 5.2.2 onder d power of one's own accord turned into a duty",
+        flip("wmo-5.2.2-toezicht-eigen-beweging", "grond", "plicht"),
+        lambda r: (
+            r.a.naar in {"inspectie", "toezichthouder_wmo"}
+            and r.a.oordeel == "verplicht"
+            and not r.a.om["desgevraagd"]
         ),
     ),
 ]
@@ -832,15 +925,26 @@ def test_expected_counterexample_is_replayable(bundled: Any) -> None:
     assert refuted.tegenvoorbeeld is not None
     assert refuted.tegenvoorbeeld["omstandigheden"]["noodzakelijk"] is False
     assert refuted.beslissing is not None and refuted.beslissing["oordeel"] == "verplicht"
-    # the handreiking's "no duty to give fraud signals" is refuted by a statutory duty on request
+    # the handreiking's "no duty to give fraud signals" is refuted by a statutory duty: on
+    # the college's request towards handhaving (D34), or an official's Sv 162 duty (D37)
     fraud = next(
         o for o in outcomes if o.naam == "fraude-nooit-verplicht-naar-handhaving-of-politie"
     )
     assert fraud.tegenvoorbeeld is not None and fraud.beslissing is not None
-    assert fraud.tegenvoorbeeld["omstandigheden"]["desgevraagd"] is True
-    assert fraud.tegenvoorbeeld["naar"]["taak"] == "handhaving"
     assert fraud.beslissing["oordeel"] == "verplicht"
-    assert set(fraud.beslissing["regels"]) & set(FRAUD_DUTIES)
+    naar = fraud.tegenvoorbeeld["naar"]["taak"]
+    if naar == "handhaving":
+        assert fraud.tegenvoorbeeld["omstandigheden"]["desgevraagd"] is True
+        assert set(fraud.beslissing["regels"]) & set(FRAUD_DUTIES)
+    else:
+        assert naar in {"politie_justitie", "openbaar_ministerie"}
+        assert fraud.tegenvoorbeeld["professional"]["ambtenaar"] is True
+        assert set(fraud.beslissing["regels"]) & set(SV162)
+    # "policy information never identifiable" is refuted by Jeugdwet 7.4.1 (D41)
+    beleid = next(o for o in outcomes if o.naam == "beleidsinformatie-alleen-niet-herleidbaar")
+    assert beleid.tegenvoorbeeld is not None and beleid.beslissing is not None
+    assert beleid.tegenvoorbeeld["omstandigheden"]["herleidbaar"] is True
+    assert beleid.beslissing["regels"] == ["jw-7.4.1-beleidsinformatie"]
 
 
 def test_every_property_has_a_paraphrase_and_section(bundled: Any) -> None:

@@ -17,6 +17,7 @@ from pettenlogic.model.vocabulary import (
     Categorie,
     Informeren,
     Registratie,
+    StrafbaarFeit,
     Taak,
     Toestemming,
     Werkgever,
@@ -66,12 +67,16 @@ DESIGN_ENUMS: dict[str, list[str]] = {
         "inspectie",
         "verwijsindex",
         "politie_justitie",
+        "openbaar_ministerie",
+        "toezichthouder_wmo",
+        "rijk_beleidsinformatie",
     ],
     "van.wet": ["jeugdwet", "wmo", "participatiewet", "wgs"],
     "professional.registratie": ["skj", "big", "geen"],
     "professional.werkgever": ["gemeente", "wijkteamorganisatie", "aanbieder", "overig"],
     "omstandigheden.toestemming": ["gegeven", "geweigerd", "niet_gevraagd"],
     "omstandigheden.inwoner_geinformeerd": ["vooraf", "achteraf", "niet"],
+    "omstandigheden.strafbaar_feit": ["misdrijf", "overtreding", "geen"],
 }
 DESIGN_ENUMS["naar.taak"] = DESIGN_ENUMS["van.taak"]
 DESIGN_ENUMS["naar.wet"] = DESIGN_ENUMS["van.wet"]
@@ -112,6 +117,10 @@ DESIGN_DEFAULTS: dict[str, Any] = {
     "omstandigheden.verenigbaarheidstoets": False,
     "omstandigheden.pgb": False,
     "omstandigheden.andere_organisatie": False,
+    # Sv 161 and 162 (D37)
+    "professional.ambtenaar": False,
+    "omstandigheden.strafbaar_feit": None,
+    "omstandigheden.aangifte_beperkt": None,
 }
 
 
@@ -166,7 +175,16 @@ def test_required_fields() -> None:
 
 def test_every_vocabulary_enum_appears() -> None:
     enums = {spec.enum for spec in flow_fields().values() if spec.enum is not None}
-    assert enums == {Categorie, Taak, Wet, Registratie, Werkgever, Toestemming, Informeren}
+    assert enums == {
+        Categorie,
+        Taak,
+        Wet,
+        Registratie,
+        Werkgever,
+        Toestemming,
+        Informeren,
+        StrafbaarFeit,
+    }
     for path, spec in flow_fields().items():
         if spec.enum is None:
             continue

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import attrs
 
-from .vocabulary import Categorie, Informeren, Registratie, Taak, Toestemming, Werkgever, Wet
+from .vocabulary import (
+    Categorie,
+    Informeren,
+    Registratie,
+    StrafbaarFeit,
+    Taak,
+    Toestemming,
+    Werkgever,
+    Wet,
+)
 
 
 def _doc(text: str, required: bool = False) -> dict[str, object]:
@@ -42,7 +51,7 @@ class Context:
         default=None,
         metadata=_doc(
             "de sociaal-domeinwet; alleen bij toeleiding, regie_toeleiding, "
-            "regie_hulpverlening en handhaving"
+            "regie_hulpverlening, handhaving en beleidsinformatie"
         ),
     )
 
@@ -60,6 +69,15 @@ class Professional:
     )
     meldingsbevoegd: bool = attrs.field(
         default=False, metadata=_doc("meldingsbevoegd voor de Verwijsindex")
+    )
+    # Sv 162 (D37): never derived from werkgever, which is never decisive
+    ambtenaar: bool = attrs.field(
+        default=False,
+        metadata=_doc(
+            "ambtenaar of lid van een openbaar college dat de gegevens in de uitoefening van "
+            "zijn bediening kreeg en niet met de opsporing is belast (Sv 162); ook wie namens "
+            "het college een wettelijke taak uitvoert kan dat zijn"
+        ),
     )
 
 
@@ -150,6 +168,18 @@ class Omstandigheden:
         default=False, metadata=_doc("de verenigbaarheidstoets is gedaan en positief")
     )
     pgb: bool = attrs.field(default=False, metadata=_doc("de hulp wordt uit een pgb betaald"))
+    # Sv 161 and 162 (D37): null = not (yet) qualified, decide as without the field
+    strafbaar_feit: StrafbaarFeit | None = attrs.field(
+        default=None,
+        metadata=_doc("het signaal betreft een misdrijf, een overtreding of geen strafbaar feit"),
+    )
+    aangifte_beperkt: bool | None = attrs.field(
+        default=None,
+        metadata=_doc(
+            "een afspraak met de officier van justitie (Sv 162 lid 6) sluit dit geval uit van "
+            "de aangifteplicht; null = onbekend"
+        ),
+    )
     andere_organisatie: bool = attrs.field(
         default=False,
         metadata=_doc(

@@ -83,6 +83,19 @@ class Taak(Described):
     INSPECTIE = "inspectie", "Inspectie Gezondheidszorg en Jeugd (toezicht)"
     VERWIJSINDEX = "verwijsindex", "Verwijsindex Risicojongeren"
     POLITIE_JUSTITIE = "politie_justitie", "politie en openbaar ministerie"
+    # statutory recipients the handreiking leaves out (issue 7 item 2; D37-D44)
+    OPENBAAR_MINISTERIE = (
+        "openbaar_ministerie",
+        "de officier van justitie (of een door hem aangewezen hulpofficier)",
+    )
+    TOEZICHTHOUDER_WMO = (
+        "toezichthouder_wmo",
+        "toezichthoudende ambtenaar onder de Wmo 2015 (toezicht op aanbieders)",
+    )
+    RIJK_BELEIDSINFORMATIE = (
+        "rijk_beleidsinformatie",
+        "beleidsinformatie en statistiek voor het Rijk (de ministers, ook via het CBS)",
+    )
 
 
 class Taakgroep(Described):
@@ -130,6 +143,9 @@ TAAKGROEP: dict[Taak, Taakgroep] = {
             Taak.INSPECTIE,
             Taak.VERWIJSINDEX,
             Taak.POLITIE_JUSTITIE,
+            Taak.OPENBAAR_MINISTERIE,
+            Taak.TOEZICHTHOUDER_WMO,
+            Taak.RIJK_BELEIDSINFORMATIE,
         )
     },
 }
@@ -148,8 +164,10 @@ class Wet(Described):
 #: input schema and (later) by the solver: ``wet`` is absent on every other task.
 #: ``handhaving`` takes a wet since D34: a control or fraud inquiry under a named act
 #: (Jeugdwet 7.4.0 lid 1 onder d, Wmo 2.3.10, Participatiewet) triggers that act's duties.
+#: ``beleidsinformatie`` takes one since D41: Jeugdwet 7.4.1 lid 2 covers Jeugdwet policy only.
 TAKEN_MET_WET: frozenset[Taak] = frozenset(
     {Taak.TOELEIDING, Taak.REGIE_TOELEIDING, Taak.REGIE_HULPVERLENING, Taak.HANDHAVING}
+    | {Taak.BELEIDSINFORMATIE}
 )
 
 
@@ -168,6 +186,14 @@ class Werkgever(Described):
     WIJKTEAMORGANISATIE = "wijkteamorganisatie", "een aparte wijkteamorganisatie"
     AANBIEDER = "aanbieder", "een aanbieder"
     OVERIG = "overig", "een andere werkgever"
+
+
+class StrafbaarFeit(Described):
+    """What the signal concerns in criminal law (Sv 161 and 162); D37."""
+
+    MISDRIJF = "misdrijf", "een misdrijf"
+    OVERTREDING = "overtreding", "een overtreding"
+    GEEN = "geen", "geen strafbaar feit"
 
 
 class Toestemming(Described):
@@ -225,6 +251,9 @@ class Verwerkingsverantwoordelijke(Described):
     INSPECTIE = "inspectie", "de Inspectie Gezondheidszorg en Jeugd"
     BEHEERDER_VERWIJSINDEX = "beheerder_verwijsindex", "de beheerder van de Verwijsindex"
     POLITIE_JUSTITIE = "politie_justitie", "politie of openbaar ministerie"
+    # D39, D41
+    TOEZICHTHOUDER = "toezichthouder", "de toezichthouder, onder het bestuursorgaan dat hem aanwees"
+    RIJK = "rijk", "de ministers (beleidsinformatie)"
     ONBEPAALD = "onbepaald", "hangt af van een keuze van de gemeente"
 
 
@@ -276,6 +305,7 @@ class Plicht(Described):
     DOSSIERS_SCHEIDEN = "dossiers_scheiden"
     ANONIMISEREN = "anonimiseren"
     ONVERWIJLD_MELDEN = "onverwijld_melden"
+    AANGIFTE_DOEN = "aangifte_doen"
 
 
 class Voorwaarde(Described):
@@ -286,3 +316,5 @@ class Voorwaarde(Described):
     VERENIGBAARHEID = "verenigbaarheid"
     MELDCODE_DOORLOPEN = "meldcode_doorlopen"
     ZWAARWEGENDE_REDENEN = "zwaarwegende_redenen"
+    AANGIFTEAFSPRAAK_162 = "aangifteafspraak_162"
+    BINNEN_REGELING_JEUGDWET = "binnen_regeling_jeugdwet"
