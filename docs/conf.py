@@ -27,6 +27,7 @@ try:
         specs_dir=REPO / "specs",
         scenarios_dir=REPO / "tests" / "scenarios",
         whatif_dir=REPO / "specs" / "whatif",
+        decisions_md=HERE / "decisions.md",
     )
 except SpecError as exc:
     raise ConfigError(

@@ -99,3 +99,39 @@ def test_every_link_of_the_generated_pages_has_a_target(built: Path) -> None:
     catalogue = (built / "catalogue.md").read_text("utf-8")
     assert "| rule | titel | laag | effect | sectie | scenarios | properties |" in catalogue
     assert catalogue.count("<regel-") >= len(load_specs(None).regels)
+
+
+def test_jurist_page_witnesses_are_the_evaluators(tmp_path: Path) -> None:
+    """Every difference's witness is decided by the statutory rule while the handreiking
+    rule's condition holds, as the evaluator sees it; a planted layer flip removes it."""
+    from pettenlogic.docgen.jurist import decision_statuses, differences
+    from pettenlogic.evaluate import Evaluator
+    from pettenlogic.model.convert import flow_from_json
+    from pettenlogic.model.vocabulary import Laag
+
+    specs = load_specs(None)
+    diffs = differences(specs)
+    assert diffs
+    ev = Evaluator(specs)
+    by_id = {r.id: r for r in specs.regels}
+    for d in diffs:
+        trace = ev.trace(flow_from_json(d.getuige))
+        assert d.wet in {r.id for r in trace.deciding}
+        assert by_id[d.wet].laag is Laag.WET and by_id[d.richtlijn].laag is Laag.RICHTLIJN
+        assert d.richtlijn not in {r.id for r in trace.deciding}
+    # lower a statutory rule to the richtlijn layer: its differences disappear
+    first = diffs[0].wet
+    lowered = attrs.evolve(
+        specs,
+        regels=tuple(
+            attrs.evolve(r, laag=Laag.RICHTLIJN) if r.id == first else r for r in specs.regels
+        ),
+    )
+    assert all(d.wet != first for d in differences(lowered))
+    text = "## D1. Eerste\n\nuitleg\n\n**Status:** confirmed — art. 1\n\n## D2. Tweede\n\nx\n"
+    (tmp_path / "d.md").write_text(text, "utf-8")
+    got = decision_statuses(tmp_path / "d.md")
+    assert [(s.nummer, s.status, s.toelichting) for s in got] == [
+        ("D1", "confirmed", "art. 1"),
+        ("D2", None, ""),
+    ]

@@ -10,6 +10,8 @@ from ..solver.properties import load_properties
 from ..solver.prove import Prover, prove_all
 from ..solver.scope import rules_in_scope
 from .flowmap import render_flow_maps
+from .jurist import PAGE as JURIST_PAGE
+from .jurist import decision_statuses, differences, render_jurist_page
 from .pages import (
     Anchors,
     load_scenarios,
@@ -37,6 +39,7 @@ def build_docs(
     specs_dir: str | Path,
     scenarios_dir: str | Path,
     whatif_dir: str | Path,
+    decisions_md: str | Path | None = None,
 ) -> list[Path]:
     """Write the generated pages into ``out_dir`` (a file only when its text changed;
     rule pages of rules that no longer exist are removed). Returns the written paths."""
@@ -82,6 +85,10 @@ def build_docs(
         **render_rule_pages(specs, anchors, tests, outcomes, scope),
         **render_flow_maps(specs),
     }
+    if decisions_md is not None:
+        pages[JURIST_PAGE] = render_jurist_page(
+            specs, anchors, differences(specs), decision_statuses(Path(decisions_md))
+        )
     rule_dir = Path(out_dir) / RULE_DIR
     if rule_dir.is_dir():
         for stale in rule_dir.glob("*.md"):
