@@ -15,15 +15,16 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
-from . import problems
+from . import problems, speeltuin
 from .middleware import ServiceMiddleware
 from .openapi import build
-from .routes import beslissingen, eigenschappen, gezondheid, regels, schema
+from .routes import alternatieven, beslissingen, eigenschappen, gezondheid, regels, schema
 from .settings import API_VERSION, PREFIX, Settings
 from .state import ServiceState
 
 ROUTERS = (
     beslissingen.router,
+    alternatieven.router,
     regels.router,
     eigenschappen.router,
     schema.router,
@@ -53,6 +54,7 @@ def create_app(
     app.state.pettenlogic = state
     for router in (*ROUTERS, *extra_routers):
         app.include_router(router, prefix=PREFIX)
+    app.include_router(speeltuin.router)  # a page for people, not a versioned resource
     problems.install(app)
     names = sorted(state.regelsets)
 

@@ -43,7 +43,11 @@ TIMEOUT_MS = 10_000
 
 
 class NearestError(RuntimeError):
-    """Z3 proposed a change the evaluator does not confirm, or Z3 gave up."""
+    """Z3 proposed a change the evaluator does not confirm (a bug in one of the two)."""
+
+
+class SearchTimeout(RuntimeError):
+    """Z3 did not finish the search within its time limit (try fewer fields)."""
 
 
 def controlled_fields() -> tuple[str, ...]:
@@ -137,12 +141,14 @@ def nearest(
     velden: Iterable[str] | None = None,
     per_oordeel: int = 1,
     lang: str = "nl",
+    timeout_ms: int = TIMEOUT_MS,
 ) -> Alternatieven:
     """The smallest changes of ``velden`` that give ``flow`` another verdict.
 
     For every other verdict: up to ``per_oordeel`` changes of the smallest size,
     no one a superset of another; verdicts out of reach are listed apart.
-    Raises :class:`~pettenlogic.InvalidInput` on a malformed flow or field list.
+    Raises :class:`~pettenlogic.InvalidInput` on a malformed flow or field list,
+    :class:`SearchTimeout` when Z3 needs more than ``timeout_ms`` for one verdict.
     """
     parsed = rulebook.as_flow(flow)
     fields = controlled_fields() if velden is None else check_velden(velden)
@@ -151,7 +157,7 @@ def nearest(
     current = rulebook.decide(parsed, lang)
     found: list[Alternatief] = []
     unreachable: list[Oordeel] = []
-    search = _Search(rulebook, parsed, fields)
+    search = _Search(rulebook, parsed, fields, timeout_ms)
     for target in Oordeel:
         if target is current.oordeel:
             continue
@@ -199,8 +205,11 @@ class _Search:
     """The compiled rulebook with the fixed fields substituted, ready to minimise."""
 
     @serialized
-    def __init__(self, rulebook: Rulebook, flow: Flow, fields: tuple[str, ...]) -> None:
+    def __init__(
+        self, rulebook: Rulebook, flow: Flow, fields: tuple[str, ...], timeout_ms: int
+    ) -> None:
         engine = rulebook.z3
+        self.timeout_ms = timeout_ms
         self.fv: FlowVars = engine.fv
         self.flow = flow
         self.fields = fields
@@ -225,7 +234,7 @@ class _Search:
     def smallest(self, target: Oordeel, limit: int) -> list[tuple[Wijziging, ...]]:
         """Up to ``limit`` smallest change sets giving ``target`` (empty: out of reach)."""
         opt = z3.Optimize()
-        opt.set("timeout", TIMEOUT_MS)
+        opt.set("timeout", self.timeout_ms)
         opt.add(self.verdict[target], *self.well_formed)
         for term in self.changed.values():
             opt.add_soft(z3.Not(term), 1)
@@ -236,9 +245,9 @@ class _Search:
             if status == z3.unsat:
                 break
             if status != z3.sat:
-                raise NearestError(
-                    f"Z3 could not finish the search for {target.value} "
-                    f"({opt.reason_unknown()}); try fewer velden"
+                raise SearchTimeout(
+                    f"Z3 did not finish the search for {target.value} within "
+                    f"{self.timeout_ms} ms ({opt.reason_unknown()}); try fewer velden"
                 )
             model = opt.model()
             changed = [p for p, t in self.changed.items() if z3.is_true(model.eval(t, True))]
