@@ -108,7 +108,10 @@ def problem_body(
     }
     if errors is not None:
         body["errors"] = errors
-    return json.dumps(body, ensure_ascii=False).encode("utf-8")
+    try:
+        return json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # an echoed lone surrogate: escape it (still valid JSON)
+        return json.dumps(body).encode("ascii")
 
 
 def problem_response(
