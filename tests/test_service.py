@@ -431,6 +431,7 @@ def test_document_follows_the_design_rules(openapi: dict[str, Any]) -> None:
     assert set(openapi["paths"]) == {
         "/beslissingen",
         "/beslissingen/batch",
+        "/beslissingen/alternatieven",
         "/regels",
         "/regels/{id}",
         "/eigenschappen",

@@ -17,6 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from typing_extensions import TypedDict
 
 from ...model.convert import InvalidInput
+from ...model.fields import flow_fields
+from ...model.intake import Problem
 from ...model.vocabulary import Oordeel
 from ...solver.nearest import MAX_PER_OORDEEL, SearchTimeout, check_velden, nearest
 from ..inputs import JSON_MEDIA, RegelsetNaam, Taal, json_body, regelset
@@ -71,6 +73,8 @@ Velden = Annotated[
         max_length=50,
         description="A field the search may change (dotted path; repeat for more). "
         "Default: every field of professional and omstandigheden.",
+        # the allowed paths, from the vocabulary (checked again by the library)
+        json_schema_extra={"items": {"type": "string", "enum": [*flow_fields()]}},
     ),
 ]
 Aantal = Annotated[
@@ -111,8 +115,9 @@ async def alternatieven(
     try:
         velden = None if veld is None else check_velden(veld)
     except InvalidInput as exc:
-        errors = [field_error("query", p) for p in _as_query(exc)]
-        raise invalid(f"invalid parameter veld: {exc}", errors) from None
+        problems = _as_query(exc)
+        detail = "; ".join(str(p) for p in problems)
+        raise invalid(detail, [field_error("query", p) for p in problems]) from None
     data = await json_body(request)
     timeout_ms = int(service_state(request).settings.solver_timeout_s * 1000)
     try:
@@ -125,6 +130,6 @@ async def alternatieven(
     return Response(answer.to_json().encode("utf-8"), media_type=JSON_MEDIA)
 
 
-def _as_query(exc: InvalidInput) -> list[Any]:
+def _as_query(exc: InvalidInput) -> list[Problem]:
     """The library names the list ``velden[i]``; over HTTP it is the parameter ``veld``."""
     return [attrs.evolve(p, path="veld" + p.path.removeprefix("velden")) for p in exc.problems]
