@@ -98,7 +98,8 @@ const T = {
 };
 
 const WOORDEN = JSON.parse(document.getElementById("woorden").textContent);
-const state = { taal: "nl", fields: new Map(), wetTasks: new Map() };
+// 'asked' counts requests, so an answer that arrives after a newer question is dropped
+const state = { taal: "nl", fields: new Map(), wetTasks: new Map(), asked: 0 };
 
 function t(key) {
   return T[state.taal][key];
@@ -136,7 +137,7 @@ function kindOf(schema) {
   throw new Error("unsupported schema type: " + JSON.stringify(schema.type));
 }
 
-function buildObject(schema, prefix, name, required) {
+function buildObject(schema, prefix, name) {
   const path = prefix ? prefix + "." + name : name;
   const box = el("fieldset", { class: "groep", "data-pad": path });
   box.append(
@@ -145,13 +146,12 @@ function buildObject(schema, prefix, name, required) {
   const req = new Set(schema.required || []);
   for (const [key, sub] of Object.entries(schema.properties)) {
     const k = kindOf(sub);
-    if (k.kind === "object") box.append(buildObject(sub, path, key, req.has(key)));
+    if (k.kind === "object") box.append(buildObject(sub, path, key));
     else box.append(buildLeaf(sub, path + "." + key, key, k, req.has(key)));
   }
   // a 'wet' only goes with some tasks: the schema says which (if/then on 'taak')
   const cond = schema.if && schema.if.properties && schema.if.properties.taak;
   if (cond && cond.not && cond.not.enum) state.wetTasks.set(path, new Set(cond.not.enum));
-  void required;
   return box;
 }
 
@@ -325,7 +325,13 @@ async function post(path, body) {
     headers: { "Content-Type": "application/json", Accept: "application/json" },
     body: JSON.stringify(body),
   });
-  const data = await response.json();
+  let data;
+  try {
+    data = await response.json();
+  } catch {
+    data = { detail: response.status + " " + response.statusText };
+    return { ok: false, status: response.status, data };
+  }
   return { ok: response.ok, status: response.status, data };
 }
 
@@ -341,32 +347,40 @@ async function decide() {
   const err = document.getElementById("form-fout");
   err.replaceChildren();
   const flow = readFlow();
+  const question = ++state.asked;
   out.setAttribute("aria-busy", "true");
   alt.replaceChildren();
   let answer;
   try {
     answer = await post("/beslissingen?taal=" + state.taal, flow);
   } catch (e) {
-    out.removeAttribute("aria-busy");
-    out.replaceChildren(el("p", { class: "fout", text: t("failed") + " " + e }));
-    return;
+    answer = { ok: false, data: { detail: String(e) } };
   }
+  if (question !== state.asked) return;
   out.removeAttribute("aria-busy");
   if (!answer.ok) {
-    out.replaceChildren(el("p", { class: "fout", text: t("invalid") }), problemList(answer.data));
+    const why = answer.status === 400 ? t("invalid") : t("failed");
+    out.replaceChildren(el("p", { class: "fout", text: why }), problemList(answer.data));
+    delete out.dataset.oordeel;
     return;
   }
   updateUrl();
   out.replaceChildren(renderDecision(answer.data));
   out.dataset.oordeel = answer.data.oordeel;
-  await whatIf(flow);
+  await whatIf(flow, question);
 }
 
-async function whatIf(flow) {
+async function whatIf(flow, question) {
   const alt = document.getElementById("alternatieven");
   alt.setAttribute("aria-busy", "true");
   alt.replaceChildren(el("p", { text: t("busy") }));
-  const answer = await post("/beslissingen/alternatieven?taal=" + state.taal, flow);
+  let answer;
+  try {
+    answer = await post("/beslissingen/alternatieven?taal=" + state.taal, flow);
+  } catch (e) {
+    answer = { ok: false, data: { detail: String(e) } };
+  }
+  if (question !== state.asked) return;
   alt.removeAttribute("aria-busy");
   if (!answer.ok) {
     alt.replaceChildren(el("p", { class: "fout", text: t("failed") }), problemList(answer.data));
@@ -510,9 +524,8 @@ async function main() {
   const schema = await (await fetch(API + "/schema/verstrekking")).json();
   const form = document.getElementById("verstrekking");
   const fields = [];
-  const req = new Set(schema.required || []);
   for (const [key, sub] of Object.entries(schema.properties)) {
-    fields.push(buildObject(sub, "", key, req.has(key)));
+    fields.push(buildObject(sub, "", key));
   }
   box.replaceChildren(...fields);
   box.removeAttribute("aria-busy");
