@@ -9,9 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-pytest.importorskip("fastapi", reason="the service extra is not installed")
-
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
