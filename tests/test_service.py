@@ -473,3 +473,19 @@ def test_decision_text_cache_never_serves_a_stale_text(rulebook: Rulebook) -> No
         decision = rulebook.decide(flow, lang)
         assert decision_json(decision) == decision.to_json()
         del decision
+
+
+def test_serve_without_the_extra_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from click.testing import CliRunner
+
+    from pettenlogic.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "uvicorn" else real(name)
+    )
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code == 3
+    assert "uvicorn" in result.output and "pip install 'pettenlogic[service]'" in result.output
