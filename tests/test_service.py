@@ -9,9 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-pytest.importorskip("fastapi", reason="the service extra is not installed")
-
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
@@ -464,3 +461,32 @@ def test_every_response_carries_the_version(client: TestClient) -> None:
         client.post("/v1/beslissingen", content=b"x" * (MAX_BODY + 1)),
     ):
         assert response.headers["api-version"] == API_VERSION
+
+
+def test_decision_text_cache_never_serves_a_stale_text(rulebook: Rulebook) -> None:
+    """Fresh decisions (the evaluator makes a new object each time) are freed at once,
+    so their ids are reused: the cache must notice and never answer another's text."""
+    from pettenlogic.service.routes.beslissingen import decision_json
+
+    other = {**DESIGN_EXAMPLE, "naar": {"taak": "veilig_thuis"}}
+    for i in range(200):
+        flow, lang = (DESIGN_EXAMPLE, other)[i % 2], ("nl", "en")[i % 3 % 2]
+        decision = rulebook.decide(flow, lang)
+        assert decision_json(decision) == decision.to_json()
+        del decision
+
+
+def test_serve_without_the_extra_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from click.testing import CliRunner
+
+    from pettenlogic.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "uvicorn" else real(name)
+    )
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code == 3
+    assert "uvicorn" in result.output and "pip install 'pettenlogic[service]'" in result.output
