@@ -42,7 +42,7 @@ from pettenlogic.solver.prove import prove_all
 from pettenlogic.solver.sorts import FlowVars
 
 ROOT = Path(__file__).resolve().parents[1]
-WHATIF = ROOT / "docs" / "whatif"
+WHATIF = ROOT / "specs" / "whatif"
 SEED = 20261128
 TARGET_PROVE_CHECK_S = 10.0
 TARGET_DIFF_S = 10.0

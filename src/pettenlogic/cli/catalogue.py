@@ -9,6 +9,7 @@ import click
 
 from ..model.convert import suggest
 from ..model.schema import flow_schema
+from ..rules.catalogue import catalogue_json, item_json, regel_json
 from ..rules.expr import TRUE, unparse
 from ..rules.spec import Aanvulling, Bron, Definitie, Gevolg, Regel, Specs, Tekst, Toekenning
 from .common import RULES_OPTION, dump_json, fail, open_rulebook
@@ -48,13 +49,6 @@ def _bronnen_lines(bronnen: tuple[Bron, ...]) -> list[str]:
     return ["bronnen:", *(f"  - {bron_line(b)}" for b in bronnen)] if bronnen else []
 
 
-def _gevolg_json(g: Gevolg) -> dict[str, Any]:
-    out: dict[str, Any] = {"code": g.code}
-    if g.als != TRUE:
-        out["als"] = unparse(g.als)
-    return out
-
-
 def _regel_text(r: Regel, specs: Specs) -> list[str]:
     lines = [
         f"regel {r.id}  ({r.waar})",
@@ -84,30 +78,6 @@ def _regel_text(r: Regel, specs: Specs) -> list[str]:
     return lines
 
 
-def _regel_json(r: Regel) -> dict[str, Any]:
-    return {
-        "soort": "regel",
-        "id": r.id,
-        "titel": {"nl": r.titel.nl, "en": r.titel.en},
-        "laag": r.laag.value,
-        "effect": r.effect.value,
-        "sectie": r.sectie,
-        "als": unparse(r.als),
-        "uitzondering_op": list(r.uitzondering_op),
-        "noodzaak": r.noodzaak,
-        "dekt_bijzondere_gegevens": r.dekt_bijzondere_gegevens,
-        "plichten": [_gevolg_json(g) for g in r.plichten],
-        "voorwaarden": [_gevolg_json(g) for g in r.voorwaarden],
-        "bronnen": [b.to_dict() for b in r.bronnen],
-        "uitleg": {"nl": r.uitleg.nl, "en": r.uitleg.en},
-        "grenzen": [
-            {"als": unparse(g.als), "uitleg": {"nl": g.uitleg.nl, "en": g.uitleg.en}}
-            for g in r.grenzen
-        ],
-        "waar": str(r.waar),
-    }
-
-
 def _other_text(thing: Definitie | Aanvulling | Toekenning, specs: Specs) -> list[str]:
     if isinstance(thing, Definitie):
         lines = [f"definitie {thing.naam}  ({thing.waar})"]
@@ -129,60 +99,6 @@ def _other_text(thing: Definitie | Aanvulling | Toekenning, specs: Specs) -> lis
     lines.extend(_bronnen_lines(thing.bronnen))
     lines += _uitleg_lines(thing.uitleg)
     return lines
-
-
-def _other_json(thing: Definitie | Aanvulling | Toekenning) -> dict[str, Any]:
-    out: dict[str, Any]
-    if isinstance(thing, Definitie):
-        out = {"soort": "definitie", "naam": thing.naam}
-    elif isinstance(thing, Aanvulling):
-        out = {
-            "soort": "aanvulling",
-            "id": thing.id,
-            "bij": sorted(o.value for o in thing.bij),
-            "behalve_bij_dekking": thing.behalve_bij_dekking,
-            "plichten": [_gevolg_json(g) for g in thing.plichten],
-            "voorwaarden": [_gevolg_json(g) for g in thing.voorwaarden],
-        }
-    else:
-        out = {
-            "soort": "toekenning",
-            "id": thing.id,
-            "kenmerk": thing.kenmerk,
-            "waarde": thing.waarde.value,
-        }
-    out.update(
-        sectie=thing.sectie,
-        als=unparse(thing.als),
-        bronnen=[b.to_dict() for b in thing.bronnen],
-        uitleg={"nl": thing.uitleg.nl, "en": thing.uitleg.en},
-        waar=str(thing.waar),
-    )
-    return out
-
-
-def _catalogue(specs: Specs) -> dict[str, Any]:
-    return {
-        "rulebook": specs.digest,
-        "regels": [
-            {
-                "id": r.id,
-                "laag": r.laag.value,
-                "effect": r.effect.value,
-                "titel": r.titel.nl,
-                "sectie": r.sectie,
-                "bestand": r.waar.file,
-            }
-            for r in specs.regels
-        ],
-        "definities": [d.naam for d in specs.definities],
-        "aanvullingen": [a.id for a in specs.aanvullingen],
-        "toekenningen": [t.id for t in specs.toekenningen],
-        "verzamelingen": {
-            name: {"soort": kind, "waarden": sorted(values)}
-            for name, (kind, values) in specs.verzamelingen.items()
-        },
-    }
 
 
 def _catalogue_text(specs: Specs) -> list[str]:
@@ -214,7 +130,7 @@ def rules(rules: str | None, as_json: bool, item_id: str | None) -> None:
     specs = open_rulebook(rules).specs
     if item_id is None:
         if as_json:
-            click.echo(dump_json(_catalogue(specs)))
+            click.echo(dump_json(catalogue_json(specs)))
         else:
             click.echo("\n".join(_catalogue_text(specs)))
         return
@@ -237,9 +153,7 @@ def rules(rules: str | None, as_json: bool, item_id: str | None) -> None:
         fail(f"unknown rule or definition '{item_id}'{suggest(item_id, known)}")
     if isinstance(thing, Regel):
         click.echo(
-            dump_json(_regel_json(thing)) if as_json else "\n".join(_regel_text(thing, specs))
+            dump_json(regel_json(thing)) if as_json else "\n".join(_regel_text(thing, specs))
         )
     else:
-        click.echo(
-            dump_json(_other_json(thing)) if as_json else "\n".join(_other_text(thing, specs))
-        )
+        click.echo(dump_json(item_json(thing)) if as_json else "\n".join(_other_text(thing, specs)))

@@ -19,7 +19,7 @@ from typing import IO, Any
 import attrs
 
 from ..model.convert import InvalidInput
-from ..model.intake import quoted_key, show
+from ..model.intake import parse_json, show
 from ..rulebook import Rulebook
 
 #: longest input line, in bytes (a flow is about 300)
@@ -61,25 +61,6 @@ def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
             continue
         if raw.strip():
             yield number, raw
-
-
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {quoted_key(key)} in a JSON object")
-        out[key] = value
-    return out
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def parse_json(text: str) -> Any:
-    """Strict JSON: no duplicate keys, no NaN or Infinity. Raises ``ValueError``
-    (``RecursionError`` for nesting deeper than the parser allows)."""
-    return json.loads(text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)
 
 
 def decide_line(

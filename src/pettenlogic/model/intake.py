@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import Enum
 from typing import Any
 
@@ -33,6 +33,11 @@ MAX_PROBLEMS = 20
 SHOWN_CHARS = 60
 
 
+def _as_tuple(values: Iterable[Any]) -> tuple[Any, ...]:
+    # a named converter: with the bare ``tuple`` type checkers cannot infer the argument
+    return tuple(values)
+
+
 @attrs.frozen
 class Problem:
     """One reason an input was rejected, as text and as data.
@@ -45,7 +50,7 @@ class Problem:
     path: str
     message: str
     value: Any = attrs.field(default=None, converter=lambda v: as_data(v))
-    allowed: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    allowed: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
 
     def __str__(self) -> str:
         return f"{self.path or '<root>'}: {self.message}"
@@ -189,3 +194,22 @@ def plain_copy(data: Any) -> tuple[Any, list[Problem]]:
         else:
             problems.append(Problem(path, f"a Python {type(value).__name__} is not a JSON value"))
     return root[0], problems
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {quoted_key(key)} in a JSON object")
+        out[key] = value
+    return out
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json(text: str) -> Any:
+    """Strict JSON: no duplicate keys, no NaN or Infinity. Raises ``ValueError``
+    (``RecursionError`` for nesting deeper than the parser allows)."""
+    return json.loads(text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)

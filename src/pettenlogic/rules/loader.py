@@ -947,6 +947,8 @@ class _Loader:
                     f"rules with laag: lokaal, got {r.laag.value!r}"
                 )
         if weglaten:
+            # a variant that only drops rules must not share the digest of its base
+            self.hash.update(("weglaten:" + ",".join(sorted(weglaten))).encode("utf-8"))
             known = {r.id for r in regels} | {a.id for a in aanv} | {t.id for t in toek}
             for gone in sorted(weglaten - known):
                 self.problems.append(

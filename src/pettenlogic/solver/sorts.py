@@ -113,43 +113,36 @@ class FlowVars:
     def assignment(self, flow: Flow) -> list[tuple[z3.ExprRef, z3.ExprRef]]:
         """(variable, value) pairs that pin these variables to a concrete flow."""
         pairs: list[tuple[z3.ExprRef, z3.ExprRef]] = []
-        for path, spec in self.fields.items():
+        for path in self.fields:
             value: Any = flow
             for part in path.split("."):
                 value = getattr(value, part)
-            if isinstance(value, Enum):
-                value = value.value
-            es = sort_for(spec)
-            if spec.kind == "tribool":
-                assert es is not None
-                pairs.append((self[path], es.const(TRIBOOL[value])))
-            elif es is not None:
-                pairs.append((self[path], es.const(ABSENT if value is None else value)))
-            elif spec.kind == "bool":
-                pairs.append((self[path], z3.BoolVal(bool(value))))
-            else:
-                pairs.append((self.known[path], z3.BoolVal(value is not None)))
-                pairs.append((self[path], z3.IntVal(0 if value is None else value)))
+            pairs.extend(self.pins(path, value))
         return pairs
+
+    def pins(self, path: str, value: Any) -> list[tuple[z3.ExprRef, z3.ExprRef]]:
+        """(variable, value) pairs that pin one field to ``value`` (a flow's value)."""
+        spec = self.fields[path]
+        if isinstance(value, Enum):
+            value = value.value
+        es = sort_for(spec)
+        if spec.kind == "tribool":
+            assert es is not None
+            return [(self[path], es.const(TRIBOOL[value]))]
+        if es is not None:
+            return [(self[path], es.const(ABSENT if value is None else value))]
+        if spec.kind == "bool":
+            return [(self[path], z3.BoolVal(bool(value)))]
+        return [
+            (self.known[path], z3.BoolVal(value is not None)),
+            (self[path], z3.IntVal(0 if value is None else value)),
+        ]
 
     def flow_json(self, model: z3.ModelRef) -> dict[str, Any]:
         """Read a concrete contract flow (all fields) back from a Z3 model."""
         out: dict[str, Any] = {}
         for path, spec in self.fields.items():
-            raw = model.eval(self[path], model_completion=True)
-            es = sort_for(spec)
-            value: Any
-            if spec.kind == "tribool":
-                assert es is not None
-                value = TRIBOOL_BACK[es.name_of(raw)]
-            elif es is not None:
-                name = es.name_of(raw)
-                value = None if name == ABSENT else name
-            elif spec.kind == "bool":
-                value = z3.is_true(raw)
-            else:
-                known = z3.is_true(model.eval(self.known[path], model_completion=True))
-                value = raw.as_long() if known else None
+            value = self.value_in(model, path)
             if value is None and spec.kind != "tribool":
                 continue
             node = out
@@ -158,3 +151,19 @@ class FlowVars:
                 node = node.setdefault(part, {})
             node[parts[-1]] = value
         return out
+
+    def value_in(self, model: z3.ModelRef, path: str) -> Any:
+        """One field's flow JSON value in a Z3 model (None for absent or unknown)."""
+        spec = self.fields[path]
+        raw = model.eval(self[path], model_completion=True)
+        es = sort_for(spec)
+        if spec.kind == "tribool":
+            assert es is not None
+            return TRIBOOL_BACK[es.name_of(raw)]
+        if es is not None:
+            name = es.name_of(raw)
+            return None if name == ABSENT else name
+        if spec.kind == "bool":
+            return z3.is_true(raw)
+        known = z3.is_true(model.eval(self.known[path], model_completion=True))
+        return raw.as_long() if known else None
