@@ -9,7 +9,17 @@ from __future__ import annotations
 
 import attrs
 
-from .vocabulary import Categorie, Informeren, Registratie, Taak, Toestemming, Werkgever, Wet
+from .vocabulary import (
+    Categorie,
+    Informeren,
+    Registratie,
+    Relatie,
+    Taak,
+    Toestemming,
+    ToestemmingDoor,
+    Werkgever,
+    Wet,
+)
 
 
 def _doc(text: str, required: bool = False) -> dict[str, object]:
@@ -22,6 +32,13 @@ class Betrokkene:
 
     leeftijd: int | None = attrs.field(
         default=None, metadata=_doc("leeftijd in hele jaren (0–130); weglaten als onbekend")
+    )
+    relatie: Relatie | None = attrs.field(
+        default=None,
+        metadata=_doc(
+            "van wie de gegevens zijn, gezien vanuit de cliënt van de taak waar ze staan; "
+            "weglaten: van de cliënt zelf (zoals voorheen)"
+        ),
     )
 
 
@@ -96,6 +113,13 @@ class Omstandigheden:
 
     toestemming: Toestemming = attrs.field(
         default=Toestemming.NIET_GEVRAAGD, metadata=_doc("toestemming van de inwoner")
+    )
+    toestemming_door: ToestemmingDoor | None = attrs.field(
+        default=None,
+        metadata=_doc(
+            "wie de toestemming gaf; weglaten: wie haar moest geven (zoals voorheen). "
+            "Opgegeven telt toestemming alleen als die persoon volstaat voor de leeftijd"
+        ),
     )
     inwoner_geinformeerd: Informeren = attrs.field(
         default=Informeren.NIET, metadata=_doc("wanneer de inwoner is geïnformeerd")
