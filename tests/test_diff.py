@@ -197,7 +197,7 @@ def _sweep(a: Specs, b: Specs, flows: Any) -> tuple[int, int, set[tuple[str, ...
 def test_wams_groups_complete_by_brute_force(
     bundled: Specs, wams: tuple[Specs, DiffResult]
 ) -> None:
-    """All tasks (wet: none or Wmo) × all 14 categories × consent × necessity × registration."""
+    """All tasks (wet: none or Wmo) × all 15 categories × consent × necessity × registration."""
     b, result = wams
     sides = _sides((None, "wmo"))
     flows = (
@@ -218,8 +218,9 @@ def test_wams_groups_complete_by_brute_force(
         )
     )
     n, differing, keys = _sweep(bundled, b, flows)
-    # 23 tasks + 4 that take a wet = 27 sides (26 until D34 let handhaving name a wet)
-    assert n == 27 * 3 * 14 * 3 * 2 * 2
+    # 28 tasks + 5 that take a wet = 33 sides (26 until D34 let handhaving name a wet,
+    # 27 until the practitioner tasks); 15 categories since declaratie (D49)
+    assert n == 33 * 3 * 15 * 3 * 2 * 2
     assert differing > 0
     reported = {group_key(g) for g in result.groups}
     assert keys <= reported, sorted(keys - reported)
@@ -248,8 +249,8 @@ def test_zonder_740_groups_complete_by_brute_force(
         )
     )
     n, differing, keys = _sweep(bundled, b, flows)
-    # 27 sides since D34 (handhaving takes a wet)
-    assert n == 27 * 27 * 4 * 2 * 3
+    # 33 sides since the practitioner tasks (27 since D34, when handhaving took a wet)
+    assert n == 33 * 33 * 4 * 2 * 3
     assert differing > 0
     reported = {group_key(g) for g in result.groups}
     assert keys <= reported, sorted(keys - reported)

@@ -113,9 +113,9 @@ EXH_CATEGORIES = ("advies_voorziening", "behandelgegevens", "signalen_fraude")
 EXH_TOESTEMMING = ("gegeven", "geweigerd", "niet_gevraagd")
 EXH_NOODZAKELIJK = (True, False, None)
 EXH_SIDES = _sides()
-#: 23 tasks + 4 that take a wet ⇒ 27 sides; 27 × 27 × 3 × 3 × 3
-#: (26 sides until D34 let handhaving name a wet)
-EXH_COUNT = 27 * 27 * len(EXH_CATEGORIES) * len(EXH_TOESTEMMING) * len(EXH_NOODZAKELIJK)
+#: 28 tasks + 5 that take a wet ⇒ 33 sides; 33 × 33 × 3 × 3 × 3
+#: (26 sides until D34 let handhaving name a wet, 27 until the practitioner tasks, D48-D49)
+EXH_COUNT = 33 * 33 * len(EXH_CATEGORIES) * len(EXH_TOESTEMMING) * len(EXH_NOODZAKELIJK)
 
 
 def exhaustive_flows() -> list[dict[str, Any]]:
@@ -247,8 +247,59 @@ def test_exhaustive_reduced_domain_agrees(rulebook: Rulebook) -> None:
     """Every task pair (with and without Jeugdwet where a wet is allowed) × 3 categories
     × 3 consent states × 3 necessity states; all other fields default."""
     dicts = exhaustive_flows()
-    assert len(dicts) == EXH_COUNT == 19_683
+    assert len(dicts) == EXH_COUNT == 29_403
     assert len({json.dumps(d, sort_keys=True) for d in dicts}) == EXH_COUNT
+    assert_agree(rulebook, [flow_from_json(d) for d in dicts])
+
+
+def practitioner_flows() -> list[dict[str, Any]]:
+    """The fields of issue 7 item 4 against the rules that read them: who consented at
+    which age, whose data, the new recipients (every third of the product)."""
+    vans = [
+        {"taak": "jeugdhulp"},
+        {"taak": "maatwerkvoorziening"},
+        {"taak": "deskundigenadvies"},
+        {"taak": "toeleiding", "wet": "wmo"},
+    ]
+    naars = [
+        {"taak": "maatschappelijk_werk"},
+        {"taak": "toeleiding", "wet": "jeugdwet"},
+        {"taak": "ouder_gezag"},
+        {"taak": "derde_persoon"},
+        {"taak": "bekostiging", "wet": "jeugdwet"},
+        {"taak": "bekostiging", "wet": "wmo"},
+    ]
+    product = itertools.product(
+        vans,
+        naars,
+        ("declaratie", "hulpvraag"),
+        ("gegeven", "geweigerd"),
+        (None, "betrokkene", "gezag", "betrokkene_en_gezag", "wettelijk_vertegenwoordiger", "ander"),
+        (None, 10, 14, 17, 40),
+        (None, "ouder", "derde"),
+    )
+    out = []
+    for i, (van, naar, cat, toe, door, age, relatie) in enumerate(product):
+        if i % 3:
+            continue
+        betrokkene = {k: v for k, v in (("leeftijd", age), ("relatie", relatie)) if v is not None}
+        om: dict[str, Any] = {"toestemming": toe, "desgevraagd": i % 2 == 0}
+        if door is not None:
+            om["toestemming_door"] = door
+        out.append(
+            {
+                "gegevens": {"categorie": cat, "betrokkene": betrokkene},
+                "van": van,
+                "naar": naar,
+                "omstandigheden": om,
+            }
+        )
+    return out
+
+
+def test_practitioner_fields_agree(rulebook: Rulebook) -> None:
+    dicts = practitioner_flows()
+    assert len(dicts) == 4 * 6 * 2 * 2 * 6 * 5 * 3 // 3
     assert_agree(rulebook, [flow_from_json(d) for d in dicts])
 
 
