@@ -130,7 +130,8 @@ FLOW_CASES: list[tuple[str, Any, list[str]]] = [
         flow(van__wet="jeugdwet"),
         [
             'van.wet: value "jeugdwet" not allowed here',
-            "only allowed with taak bekostiging, handhaving, regie_hulpverlening, regie_toeleiding, toeleiding",
+            "only allowed with taak bekostiging, handhaving, regie_hulpverlening, "
+            "regie_toeleiding, toeleiding",
         ],
     ),
     (

@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 
 from broken_rules import add_rules, copy_specs, edit_rule
 from pettenlogic import Flow, Rulebook, flow_from_json, flow_to_json
-from pettenlogic.model.vocabulary import TAKEN_MET_WET, Taak
+from pettenlogic.model.vocabulary import TAKEN_MET_WET, Taak, ToestemmingDoor
 from strategies import flows, random_flow, random_flows
 
 HYPOTHESIS_EXAMPLES = 1_500
@@ -274,7 +274,7 @@ def practitioner_flows() -> list[dict[str, Any]]:
         naars,
         ("declaratie", "hulpvraag"),
         ("gegeven", "geweigerd"),
-        (None, "betrokkene", "gezag", "betrokkene_en_gezag", "wettelijk_vertegenwoordiger", "ander"),
+        (None, *(d.value for d in ToestemmingDoor)),
         (None, 10, 14, 17, 40),
         (None, "ouder", "derde"),
     )
