@@ -91,6 +91,9 @@ AGES = (LEEFTIJD_MIN, 11, 12, 15, 16, 17, 18, 19, 22, 23, 24, 65, LEEFTIJD_MAX)
 
 def _value(rng: random.Random, spec: FieldSpec) -> Any:
     if spec.kind == "enum":
+        # an optional enum (toestemming_door, relatie) is often absent: "as before"
+        if spec.optional and rng.random() < 0.4:
+            return None
         return rng.choice(spec.values)
     if spec.kind == "bool":
         return rng.random() < 0.5

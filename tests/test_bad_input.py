@@ -130,8 +130,8 @@ FLOW_CASES: list[tuple[str, Any, list[str]]] = [
         flow(van__wet="jeugdwet"),
         [
             'van.wet: value "jeugdwet" not allowed here',
-            "only allowed with taak beleidsinformatie, handhaving, regie_hulpverlening,",
-            "regie_toeleiding, toeleiding",
+            "only allowed with taak bekostiging, beleidsinformatie, handhaving, "
+            "regie_hulpverlening, regie_toeleiding, toeleiding",
         ],
     ),
     # the Sv 162 inputs (D37) fail closed like every other field

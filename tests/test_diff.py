@@ -199,7 +199,7 @@ def _sweep(a: Specs, b: Specs, flows: Any) -> tuple[int, int, set[tuple[str, ...
 def test_wams_groups_complete_by_brute_force(
     bundled: Specs, wams: tuple[Specs, DiffResult]
 ) -> None:
-    """All tasks (wet: none or Wmo) × all 14 categories × consent × necessity × registration."""
+    """All tasks (wet: none or Wmo) × all 15 categories × consent × necessity × registration."""
     b, result = wams
     sides = _sides((None, "wmo"))
     flows = (
@@ -220,9 +220,9 @@ def test_wams_groups_complete_by_brute_force(
         )
     )
     n, differing, keys = _sweep(bundled, b, flows)
-    # 26 tasks + 5 that take a wet = 31 sides (26 until D34 let handhaving name a wet, 27
-    # until D40/D41 added three recipients and a wet on beleidsinformatie)
-    assert n == 31 * 3 * 14 * 3 * 2 * 2
+    # 31 tasks + 6 that take a wet = 37 sides (26 until D34 let handhaving name a wet, 27
+    # until D40/D41 and the practitioner tasks D48-D49); 15 categories since declaratie (D49)
+    assert n == 37 * 3 * 15 * 3 * 2 * 2
     assert differing > 0
     reported = {group_key(g) for g in result.groups}
     assert keys <= reported, sorted(keys - reported)
@@ -251,8 +251,8 @@ def test_zonder_740_groups_complete_by_brute_force(
         )
     )
     n, differing, keys = _sweep(bundled, b, flows)
-    # 31 sides since D40/D41 (27 since D34, when handhaving took a wet)
-    assert n == 31 * 31 * 4 * 2 * 3
+    # 37 sides since D40/D41 and the practitioner tasks (27 since D34, when handhaving took a wet)
+    assert n == 37 * 37 * 4 * 2 * 3
     assert differing > 0
     reported = {group_key(g) for g in result.groups}
     assert keys <= reported, sorted(keys - reported)

@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 
 from broken_rules import add_rules, copy_specs, edit_rule
 from pettenlogic import Flow, Rulebook, flow_from_json, flow_to_json
-from pettenlogic.model.vocabulary import TAKEN_MET_WET, Taak
+from pettenlogic.model.vocabulary import TAKEN_MET_WET, Taak, ToestemmingDoor
 from strategies import flows, random_flow, random_flows
 
 HYPOTHESIS_EXAMPLES = 1_500
@@ -113,10 +113,10 @@ EXH_CATEGORIES = ("advies_voorziening", "behandelgegevens", "signalen_fraude")
 EXH_TOESTEMMING = ("gegeven", "geweigerd", "niet_gevraagd")
 EXH_NOODZAKELIJK = (True, False, None)
 EXH_SIDES = _sides()
-#: 26 tasks + 5 that take a wet ⇒ 31 sides; 31 × 31 × 3 × 3 × 3
+#: 31 tasks + 6 that take a wet ⇒ 37 sides; 37 × 37 × 3 × 3 × 3
 #: (26 sides until D34 let handhaving name a wet; 27 until D40/D41 added three
-#: recipients and a wet on beleidsinformatie)
-EXH_COUNT = 31 * 31 * len(EXH_CATEGORIES) * len(EXH_TOESTEMMING) * len(EXH_NOODZAKELIJK)
+#: recipients and a wet on beleidsinformatie, and D48-D49 the practitioner tasks)
+EXH_COUNT = 37 * 37 * len(EXH_CATEGORIES) * len(EXH_TOESTEMMING) * len(EXH_NOODZAKELIJK)
 
 
 def exhaustive_flows() -> list[dict[str, Any]]:
@@ -248,8 +248,59 @@ def test_exhaustive_reduced_domain_agrees(rulebook: Rulebook) -> None:
     """Every task pair (with and without Jeugdwet where a wet is allowed) × 3 categories
     × 3 consent states × 3 necessity states; all other fields default."""
     dicts = exhaustive_flows()
-    assert len(dicts) == EXH_COUNT == 25_947
+    assert len(dicts) == EXH_COUNT == 36_963
     assert len({json.dumps(d, sort_keys=True) for d in dicts}) == EXH_COUNT
+    assert_agree(rulebook, [flow_from_json(d) for d in dicts])
+
+
+def practitioner_flows() -> list[dict[str, Any]]:
+    """The fields of issue 7 item 4 against the rules that read them: who consented at
+    which age, whose data, the new recipients (every third of the product)."""
+    vans = [
+        {"taak": "jeugdhulp"},
+        {"taak": "maatwerkvoorziening"},
+        {"taak": "deskundigenadvies"},
+        {"taak": "toeleiding", "wet": "wmo"},
+    ]
+    naars = [
+        {"taak": "maatschappelijk_werk"},
+        {"taak": "toeleiding", "wet": "jeugdwet"},
+        {"taak": "ouder_gezag"},
+        {"taak": "derde_persoon"},
+        {"taak": "bekostiging", "wet": "jeugdwet"},
+        {"taak": "bekostiging", "wet": "wmo"},
+    ]
+    product = itertools.product(
+        vans,
+        naars,
+        ("declaratie", "hulpvraag"),
+        ("gegeven", "geweigerd"),
+        (None, *(d.value for d in ToestemmingDoor)),
+        (None, 10, 14, 17, 40),
+        (None, "ouder", "derde"),
+    )
+    out = []
+    for i, (van, naar, cat, toe, door, age, relatie) in enumerate(product):
+        if i % 3:
+            continue
+        betrokkene = {k: v for k, v in (("leeftijd", age), ("relatie", relatie)) if v is not None}
+        om: dict[str, Any] = {"toestemming": toe, "desgevraagd": i % 2 == 0}
+        if door is not None:
+            om["toestemming_door"] = door
+        out.append(
+            {
+                "gegevens": {"categorie": cat, "betrokkene": betrokkene},
+                "van": van,
+                "naar": naar,
+                "omstandigheden": om,
+            }
+        )
+    return out
+
+
+def test_practitioner_fields_agree(rulebook: Rulebook) -> None:
+    dicts = practitioner_flows()
+    assert len(dicts) == 4 * 6 * 2 * 2 * 6 * 5 * 3 // 3
     assert_agree(rulebook, [flow_from_json(d) for d in dicts])
 
 

@@ -75,6 +75,11 @@ def _valid_flow() -> Any:
         ("gegevens.betrokkene.leeftijd", 15.0, "expected an integer"),
         ("gegevens.betrokkene.leeftijd", 500, "out of range"),
         ("van", {"taak": "jeugdhulp"}, "expected a Context object"),
+        # the practitioner fields of issue 7 item 4
+        ("omstandigheden.toestemming_door", "gezag", 'use ToestemmingDoor("gezag")'),
+        ("omstandigheden.toestemming_door", True, "expected a ToestemmingDoor member"),
+        ("gegevens.betrokkene.relatie", "derde", 'use Relatie("derde")'),
+        ("gegevens.betrokkene.relatie", 0, "expected a Relatie member"),
     ],
 )
 def test_flow_object_with_invalid_leaf_is_refused(
@@ -91,6 +96,71 @@ def test_flow_object_with_invalid_leaf_is_refused(
     err = refused(rb, evolve(flow, parts), engine)
     assert fragment in str(err)
     assert err.problems[0].path == path
+
+
+# -- 1b. The practitioner fields (issue 7 item 4) fail closed from JSON and the CLI --------
+
+
+def _consent_flow(**omstandigheden: Any) -> dict[str, Any]:
+    """A flow that is toegestaan on consent alone: secrecy holds it back otherwise."""
+    return {
+        "gegevens": {"categorie": "hulpvraag", "betrokkene": {"leeftijd": 10}},
+        "van": {"taak": "jeugdhulp"},
+        "naar": {"taak": "maatschappelijk_werk"},
+        "professional": {"registratie": "skj"},
+        "omstandigheden": {"toestemming": "gegeven", "noodzakelijk": True, **omstandigheden},
+    }
+
+
+@pytest.mark.parametrize("engine", ["evaluator", "z3"])
+@pytest.mark.parametrize(
+    ("where", "key", "value"),
+    [
+        ("omstandigheden", "toestemming_door", "ouders"),
+        ("omstandigheden", "toestemming_door", "Gezag"),
+        ("omstandigheden", "toestemming_door", ["gezag"]),
+        ("omstandigheden", "toestemming_door", 1),
+        ("betrokkene", "relatie", "kind"),
+        ("betrokkene", "relatie", "client "),
+        ("betrokkene", "relatie", False),
+    ],
+)
+def test_unknown_practitioner_values_never_decide(
+    rb: Rulebook, engine: str, where: str, key: str, value: Any
+) -> None:
+    """An unknown giver or relation is refused, naming field, value and the allowed values;
+    it never falls back to "absent" (which would count the consent as before)."""
+    flow = _consent_flow()
+    node = flow["omstandigheden"] if where == "omstandigheden" else flow["gegevens"]["betrokkene"]
+    node[key] = value
+    err = refused(rb, flow, engine)
+    path = f"omstandigheden.{key}" if where == "omstandigheden" else f"gegevens.betrokkene.{key}"
+    assert err.problems[0].path == path
+    allowed = "betrokkene_en_gezag" if key == "toestemming_door" else "huisgenoot"
+    assert allowed in str(err)
+
+
+def test_unknown_giver_on_the_command_line_is_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "flow.json"
+    path.write_text(json.dumps(_consent_flow(toestemming_door="buurvrouw")), encoding="utf-8")
+    result = CliRunner().invoke(main, ["decide", "--json", str(path)])
+    assert result.exit_code == 2
+    assert "omstandigheden.toestemming_door" in result.output
+    assert "buurvrouw" in result.output
+    assert "wettelijk_vertegenwoordiger" in result.output
+
+
+@pytest.mark.parametrize("engine", ["evaluator", "z3"])
+def test_absent_and_null_practitioner_fields_decide_as_before(rb: Rulebook, engine: str) -> None:
+    """Absent or null: the consent counts as before the field existed (D45, D47)."""
+    before = rb.decide(_consent_flow(), engine=engine).to_dict()
+    assert before["oordeel"] == "toegestaan"
+    nulls = _consent_flow(toestemming_door=None)
+    nulls["gegevens"]["betrokkene"]["relatie"] = None
+    assert rb.decide(nulls, engine=engine).to_dict() == before
+    # supplied, the wrong giver makes it stricter, never wider
+    child = rb.decide(_consent_flow(toestemming_door="betrokkene"), engine=engine)
+    assert child.oordeel.value == "verboden"
 
 
 def test_flow_object_that_got_verplicht_before_is_refused(rb: Rulebook) -> None:

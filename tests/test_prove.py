@@ -222,12 +222,27 @@ class Breakage:
     layers_upside_down: bool = False
 
 
+def valid_consent(flow: dict[str, Any]) -> bool:
+    """Consent by whoever suffices for the data subject's age (D45), written independently."""
+    om = flow["omstandigheden"]
+    if om["toestemming"] != "gegeven":
+        return False
+    door, age = om.get("toestemming_door"), flow["gegevens"]["betrokkene"].get("leeftijd")
+    if door in (None, "betrokkene_en_gezag"):
+        return True
+    if age is None or door == "ander":
+        return False
+    return {"gezag": age < 12, "betrokkene": age >= 16, "wettelijk_vertegenwoordiger": age >= 18}[
+        door
+    ]
+
+
 def _k1(r: Replay) -> bool:
     a = r.a
     return (
         a.cat in BEHANDEL
         and a.naar in TOELEIDINGSKANT
-        and a.om["toestemming"] != "gegeven"
+        and not valid_consent(a.flow)
         and a.oordeel in PERMITS
     )
 
@@ -263,6 +278,9 @@ LISTED_EXCEPTIONS = {
     "jw-4.1.8-lid1-melding-calamiteit-geweld": ("jeugdwet", "4.1.8", "1"),
     "jw-4.1.8-lid2-informatie-onderzoek": ("jeugdwet", "4.1.8", "2"),
     "conflict-van-plichten": ("handreiking", "3.10", None),
+    "jw-7.4.0-lid1c-bekostiging": ("jeugdwet", "7.4.0", "2"),
+    "geheim-niet-tegenover-gezag": ("jeugdwet", "7.3.11", "2"),
+    "wmo-5.3.2-lid3-wettelijk-vertegenwoordiger": ("wmo", "5.3.2", "3"),
 }
 
 
@@ -270,7 +288,7 @@ def _secret_leaves(r: Replay) -> bool:
     a = r.a
     if not (
         a.d["beroepsgeheim"]
-        and a.om["toestemming"] != "gegeven"
+        and not valid_consent(a.flow)
         and not (
             a.van == a.naar
             and a.flow["van"].get("wet") == a.flow["naar"].get("wet")
@@ -345,8 +363,8 @@ def _without_statutory_fraud_duties(folder: Path) -> None:
     edit_rule(
         folder,
         "maatwerk_naar_wmo_college",
-        "\n           or naar.taak == 'handhaving')",
-        " and not fraudesignaal)",
+        "\n           or naar.taak == 'handhaving'\n           or",
+        " and not fraudesignaal\n           or",
     )
     edit_rule(
         folder,
@@ -864,6 +882,95 @@ BREAKAGES: list[Breakage] = [
         ),
     ),
 ]
+
+
+def _door_widens(r: Replay) -> bool:
+    assert r.b is not None
+    return (
+        r.a.om.get("toestemming_door") is None
+        and r.b.oordeel in PERMITS
+        and r.a.oordeel not in PERMITS
+    )
+
+
+def _wrong_giver_counts(r: Replay) -> bool:
+    assert r.b is not None
+    a, b = r.a, r.b
+    assert a.om["toestemming"] == "niet_gevraagd" and b.om["toestemming"] == "gegeven"
+    assert not valid_consent(b.flow)
+    return any(a.d[k] != b.d[k] for k in ("oordeel", "plichten", "voorwaarden", "regels"))
+
+
+#: the duties that name their data subjects (jeugdige or ouders; the client), D47
+NAMED_SUBJECT_RULES = {
+    "jw-7.4.0-verstrekking-college",
+    "jw-7.4.0-lid1d-controle-fraude",
+    "jw-7.4.0-lid1c-bekostiging",
+    "wmo-5.2.2-desgevraagd",
+    "wmo-5.2.2-eigen-beweging",
+    "jw-7.1.4.1-verwijsindex",
+}
+
+
+def _third_party_data_under_duty(r: Replay) -> bool:
+    relatie = r.a.flow["gegevens"]["betrokkene"].get("relatie")
+    return relatie in ("huisgenoot", "derde") and bool(NAMED_SUBJECT_RULES & set(r.a.d["regels"]))
+
+
+def _treatment_to_funding(r: Replay) -> bool:
+    a = r.a
+    return (
+        a.cat in BEHANDEL
+        and a.naar == "bekostiging"
+        and not valid_consent(a.flow)
+        and a.oordeel in PERMITS
+        and "conflict-van-plichten" not in a.d["regels"]
+    )
+
+
+PRACTICE_BREAKAGES = [
+    Breakage(
+        "toestemming-door-scherpt-alleen-aan",
+        "the gezag rule also fires on the gezag's consent at 16 and over",
+        sub(
+            "geheim-niet-tegenover-gezag",
+            (
+                "naar.taak == 'ouder_gezag' and gegevens.betrokkene.leeftijd < 16",
+                "naar.taak == 'ouder_gezag' and (gegevens.betrokkene.leeftijd < 16"
+                " or omstandigheden.toestemming_door == 'gezag')",
+            ),
+        ),
+        _door_widens,
+    ),
+    Breakage(
+        "toestemming-van-de-verkeerde-is-geen-toestemming",
+        "the secrecy prohibition reads the raw consent field, not valid consent",
+        sub(
+            GEHEIM,
+            (
+                'als: "beroepsgeheim and not toestemming',
+                "als: \"beroepsgeheim and omstandigheden.toestemming != 'gegeven'",
+            ),
+        ),
+        _wrong_giver_counts,
+    ),
+    Breakage(
+        "plichten-met-genoemde-betrokkenen-reiken-niet-verder",
+        "Jeugdwet 7.4.0 to the toeleiding no longer limited to the jeugdige or the ouders",
+        sub(JW740, ("      and gegevens_jeugdige_of_ouders\n", "")),
+        _third_party_data_under_duty,
+    ),
+    Breakage(
+        "behandelgegevens-niet-naar-bekostiging-zonder-toestemming",
+        "the bekostiging duty no longer limited to billing categories",
+        sub(
+            "jw-7.4.0-lid1c-bekostiging",
+            ("and gegevens.categorie in bekostigingsgegevens and", "and"),
+        ),
+        _treatment_to_funding,
+    ),
+]
+BREAKAGES += PRACTICE_BREAKAGES
 
 
 UPSIDE_DOWN = {Laag.WET: 1, Laag.RICHTLIJN: 2, Laag.LOKAAL: 3}

@@ -17,9 +17,11 @@ from pettenlogic.model.vocabulary import (
     Categorie,
     Informeren,
     Registratie,
+    Relatie,
     StrafbaarFeit,
     Taak,
     Toestemming,
+    ToestemmingDoor,
     Werkgever,
     Wet,
 )
@@ -42,6 +44,7 @@ DESIGN_ENUMS: dict[str, list[str]] = {
         "strafrechtelijk",
         "signalen_huiselijk_geweld",
         "signalen_fraude",
+        "declaratie",
     ],
     "van.taak": [
         "toeleiding",
@@ -52,6 +55,7 @@ DESIGN_ENUMS: dict[str, list[str]] = {
         "beleidsinformatie",
         "vroegsignalering",
         "ander_college_doel",
+        "bekostiging",
         "jeugdhulp",
         "maatschappelijk_werk",
         "maatwerkvoorziening",
@@ -70,6 +74,10 @@ DESIGN_ENUMS: dict[str, list[str]] = {
         "openbaar_ministerie",
         "toezichthouder_wmo",
         "rijk_beleidsinformatie",
+        "onderwijs",
+        "ouder_gezag",
+        "derde_persoon",
+        "huisarts",
     ],
     "van.wet": ["jeugdwet", "wmo", "participatiewet", "wgs"],
     "professional.registratie": ["skj", "big", "geen"],
@@ -77,6 +85,15 @@ DESIGN_ENUMS: dict[str, list[str]] = {
     "omstandigheden.toestemming": ["gegeven", "geweigerd", "niet_gevraagd"],
     "omstandigheden.inwoner_geinformeerd": ["vooraf", "achteraf", "niet"],
     "omstandigheden.strafbaar_feit": ["misdrijf", "overtreding", "geen"],
+    # issue 7 item 4: optional, null = as before the field existed
+    "omstandigheden.toestemming_door": [
+        "betrokkene",
+        "gezag",
+        "betrokkene_en_gezag",
+        "wettelijk_vertegenwoordiger",
+        "ander",
+    ],
+    "gegevens.betrokkene.relatie": ["client", "ouder", "huisgenoot", "derde"],
 }
 DESIGN_ENUMS["naar.taak"] = DESIGN_ENUMS["van.taak"]
 DESIGN_ENUMS["naar.wet"] = DESIGN_ENUMS["van.wet"]
@@ -184,6 +201,8 @@ def test_every_vocabulary_enum_appears() -> None:
         Toestemming,
         Informeren,
         StrafbaarFeit,
+        ToestemmingDoor,
+        Relatie,
     }
     for path, spec in flow_fields().items():
         if spec.enum is None:
@@ -223,6 +242,7 @@ def test_defaults_are_the_design_defaults() -> None:
         assert node(path)["default"] == want, path
     optional_leaves = {p for p, s in flow_fields().items() if not s.required}
     no_default_in_design = {"gegevens.betrokkene.leeftijd", "van.wet", "naar.wet"}
+    no_default_in_design |= {"gegevens.betrokkene.relatie", "omstandigheden.toestemming_door"}
     assert optional_leaves - no_default_in_design == set(DESIGN_DEFAULTS)
 
 
@@ -252,8 +272,9 @@ def test_random_wellformed_flows_validate_and_round_trip(data: dict[str, Any]) -
     assert list(validator.iter_errors(full)) == []
     assert flow_from_json(full) == flow
     # every leaf is spelled out in the full form, and given values survive
-    for path in flow_fields():
-        if path.endswith((".wet", ".leeftijd")):
+    for path, spec in flow_fields().items():
+        if spec.optional and spec.kind != "tribool" and _get(data, path) in (None, _MISSING):
+            assert _get(full, path) is _MISSING, path  # an absent optional value is left out
             continue
         assert _get(full, path) is not _MISSING, path
         given_value = _get(data, path)

@@ -19,7 +19,7 @@ import fastjsonschema
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from .fields import _unwrap_optional, is_nested, resolved_types
+from .fields import _unwrap_optional, flow_fields, is_nested, resolved_types
 from .flow import Flow
 from .intake import Problem, cap, join_path, plain_copy, quoted_key, show
 from .schema import WET_MESSAGE, flow_schema
@@ -303,9 +303,13 @@ def _unstructure(obj: Any) -> Any:
 def flow_to_json(flow: Flow) -> dict[str, Any]:
     """The full contract JSON of a flow (docs/contract.md) (every field, defaults included)."""
     out: dict[str, Any] = _unstructure(flow)
-    for side in ("van", "naar"):
-        if out[side]["wet"] is None:
-            del out[side]["wet"]
-    if out["gegevens"]["betrokkene"]["leeftijd"] is None:
-        del out["gegevens"]["betrokkene"]["leeftijd"]
+    # an absent optional value is left out (a tribool keeps its null: "not judged")
+    for path, spec in flow_fields().items():
+        if spec.optional and spec.kind != "tribool":
+            *parents, leaf = path.split(".")
+            node = out
+            for part in parents:
+                node = node[part]
+            if node[leaf] is None:
+                del node[leaf]
     return out

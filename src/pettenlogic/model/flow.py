@@ -13,9 +13,11 @@ from .vocabulary import (
     Categorie,
     Informeren,
     Registratie,
+    Relatie,
     StrafbaarFeit,
     Taak,
     Toestemming,
+    ToestemmingDoor,
     Werkgever,
     Wet,
 )
@@ -31,6 +33,13 @@ class Betrokkene:
 
     leeftijd: int | None = attrs.field(
         default=None, metadata=_doc("leeftijd in hele jaren (0–130); weglaten als onbekend")
+    )
+    relatie: Relatie | None = attrs.field(
+        default=None,
+        metadata=_doc(
+            "van wie de gegevens zijn, gezien vanuit de cliënt van de taak waar ze staan; "
+            "weglaten: van de cliënt zelf (zoals voorheen)"
+        ),
     )
 
 
@@ -114,6 +123,13 @@ class Omstandigheden:
 
     toestemming: Toestemming = attrs.field(
         default=Toestemming.NIET_GEVRAAGD, metadata=_doc("toestemming van de inwoner")
+    )
+    toestemming_door: ToestemmingDoor | None = attrs.field(
+        default=None,
+        metadata=_doc(
+            "wie de toestemming gaf; weglaten: wie haar moest geven (zoals voorheen). "
+            "Opgegeven telt toestemming alleen als die persoon volstaat voor de leeftijd"
+        ),
     )
     inwoner_geinformeerd: Informeren = attrs.field(
         default=Informeren.NIET, metadata=_doc("wanneer de inwoner is geïnformeerd")

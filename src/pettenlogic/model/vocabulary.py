@@ -43,6 +43,11 @@ class Categorie(Described):
         "signalen van huiselijk geweld of kindermishandeling",
     )
     SIGNALEN_FRAUDE = "signalen_fraude", "signalen van fraude of strafbare feiten"
+    # issue 7 item 4: billing data, which the AP treats apart from care data (D49)
+    DECLARATIE = (
+        "declaratie",
+        "declaratie- en bekostigingsgegevens: BSN, product of productcode, omvang of uren, periode",
+    )
 
 
 class Taak(Described):
@@ -63,6 +68,7 @@ class Taak(Described):
     BELEIDSINFORMATIE = "beleidsinformatie", "beleids- en sturingsinformatie van het college"
     VROEGSIGNALERING = "vroegsignalering", "vroegsignalering door het college"
     ANDER_COLLEGE_DOEL = "ander_college_doel", "een ander doel of andere taak van het college"
+    BEKOSTIGING = "bekostiging", "bekostiging en verantwoording van geleverde hulp door het college"
     # hulpverlening by a provider (aanbieder)
     JEUGDHULP = "jeugdhulp", "verlenen van jeugdhulp"
     MAATSCHAPPELIJK_WERK = "maatschappelijk_werk", "maatschappelijk werk (algemene voorziening)"
@@ -96,6 +102,14 @@ class Taak(Described):
         "rijk_beleidsinformatie",
         "beleidsinformatie en statistiek voor het Rijk (de ministers, ook via het CBS)",
     )
+    # recipients practitioners ask about (issue 7 item 4, D48)
+    ONDERWIJS = "onderwijs", "school of samenwerkingsverband passend onderwijs"
+    OUDER_GEZAG = "ouder_gezag", "ouder of voogd met gezag over de minderjarige betrokkene"
+    DERDE_PERSOON = "derde_persoon", "familielid, mantelzorger, buur of andere particulier"
+    HUISARTS = (
+        "huisarts",
+        "de huisarts, niet rechtstreeks bij deze hulp betrokken (wie dat wel is: medebehandeling)",
+    )
 
 
 class Taakgroep(Described):
@@ -118,6 +132,7 @@ TAAKGROEP: dict[Taak, Taakgroep] = {
             Taak.BELEIDSINFORMATIE,
             Taak.VROEGSIGNALERING,
             Taak.ANDER_COLLEGE_DOEL,
+            Taak.BEKOSTIGING,
         )
     },
     **{
@@ -146,6 +161,10 @@ TAAKGROEP: dict[Taak, Taakgroep] = {
             Taak.OPENBAAR_MINISTERIE,
             Taak.TOEZICHTHOUDER_WMO,
             Taak.RIJK_BELEIDSINFORMATIE,
+            Taak.ONDERWIJS,
+            Taak.OUDER_GEZAG,
+            Taak.DERDE_PERSOON,
+            Taak.HUISARTS,
         )
     },
 }
@@ -163,11 +182,18 @@ class Wet(Described):
 #: Tasks that may name a ``wet`` (the flow JSON of docs/contract.md). Well-formedness, used by the
 #: input schema and (later) by the solver: ``wet`` is absent on every other task.
 #: ``handhaving`` takes a wet since D34: a control or fraud inquiry under a named act
-#: (Jeugdwet 7.4.0 lid 1 onder d, Wmo 2.3.10, Participatiewet) triggers that act's duties.
+#: (Jeugdwet 7.4.0 lid 1 onder d, Wmo 2.3.10, Participatiewet) triggers that act's duties;
+#: ``bekostiging`` likewise (Jeugdwet 7.4.0 lid 1 onder c, Wmo 5.2.2 onder a; D49).
 #: ``beleidsinformatie`` takes one since D41: Jeugdwet 7.4.1 lid 2 covers Jeugdwet policy only.
 TAKEN_MET_WET: frozenset[Taak] = frozenset(
-    {Taak.TOELEIDING, Taak.REGIE_TOELEIDING, Taak.REGIE_HULPVERLENING, Taak.HANDHAVING}
-    | {Taak.BELEIDSINFORMATIE}
+    {
+        Taak.TOELEIDING,
+        Taak.REGIE_TOELEIDING,
+        Taak.REGIE_HULPVERLENING,
+        Taak.HANDHAVING,
+        Taak.BEKOSTIGING,
+        Taak.BELEIDSINFORMATIE,
+    }
 )
 
 
@@ -212,6 +238,28 @@ class Informeren(Described):
     NIET = "niet", "niet geïnformeerd"
 
 
+class ToestemmingDoor(Described):
+    """Who gave the consent (issue 7 item 4, D45); absent: whoever had to give it."""
+
+    BETROKKENE = "betrokkene", "de betrokkene zelf"
+    GEZAG = "gezag", "de ouder(s) of voogd met gezag"
+    BETROKKENE_EN_GEZAG = "betrokkene_en_gezag", "de betrokkene en het gezag samen"
+    WETTELIJK_VERTEGENWOORDIGER = (
+        "wettelijk_vertegenwoordiger",
+        "een wettelijk vertegenwoordiger van een meerderjarige (curator, mentor)",
+    )
+    ANDER = "ander", "iemand anders (telt nooit als toestemming)"
+
+
+class Relatie(Described):
+    """Whose data it is, seen from the client of the source task (D47); absent: the client's."""
+
+    CLIENT = "client", "de cliënt of jeugdige zelf"
+    OUDER = "ouder", "een ouder van de cliënt"
+    HUISGENOOT = "huisgenoot", "een partner, kind of andere huisgenoot van de cliënt"
+    DERDE = "derde", "een ander (geen ouder of huisgenoot)"
+
+
 class Oordeel(Described):
     """The verdict of a decision (the decision JSON of docs/contract.md)."""
 
@@ -254,6 +302,12 @@ class Verwerkingsverantwoordelijke(Described):
     # D39, D41
     TOEZICHTHOUDER = "toezichthouder", "de toezichthouder, onder het bestuursorgaan dat hem aanwees"
     RIJK = "rijk", "de ministers (beleidsinformatie)"
+    ONDERWIJSINSTELLING = (
+        "onderwijsinstelling",
+        "het bevoegd gezag van de school of het samenwerkingsverband",
+    )
+    HUISARTS = "huisarts", "de huisarts (zorgaanbieder)"
+    PARTICULIER = "particulier", "een particulier die de gegevens voor zichzelf ontvangt"
     ONBEPAALD = "onbepaald", "hangt af van een keuze van de gemeente"
 
 
@@ -317,4 +371,7 @@ class Voorwaarde(Described):
     MELDCODE_DOORLOPEN = "meldcode_doorlopen"
     ZWAARWEGENDE_REDENEN = "zwaarwegende_redenen"
     AANGIFTEAFSPRAAK_162 = "aangifteafspraak_162"
+    # issue 7 item 4 (D45, D48, D49)
+    VERTEGENWOORDIGING = "vertegenwoordiging"
+    BELANG_MINDERJARIGE = "belang_minderjarige"
     BINNEN_REGELING_JEUGDWET = "binnen_regeling_jeugdwet"

@@ -38,8 +38,10 @@ from ..model.vocabulary import (
     Plicht,
     Regeling,
     Registratie,
+    Relatie,
     Taak,
     Toestemming,
+    ToestemmingDoor,
     Verwerkingsverantwoordelijke,
     Voorwaarde,
     Werkgever,
@@ -77,7 +79,17 @@ E = TypeVar("E", bound=Enum)
 #: enums a value set may hold, by the name used in ``soort``
 SET_KINDS: dict[str, type[Enum]] = {
     e.__name__.lower(): e
-    for e in (Categorie, Taak, Wet, Registratie, Werkgever, Toestemming, Informeren)
+    for e in (
+        Categorie,
+        Taak,
+        Wet,
+        Registratie,
+        Werkgever,
+        Toestemming,
+        Informeren,
+        ToestemmingDoor,
+        Relatie,
+    )
 }
 REQUIRED_DEFINITIONS = ("beroepsgeheim",)
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.:_-]*$")
