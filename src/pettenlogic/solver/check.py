@@ -75,13 +75,13 @@ class Checker:
     others cannot apply together.
     """
 
-    def __init__(self, specs: Specs, timeout_s: float | None = None) -> None:
+    def __init__(self, specs: Specs, timeout_s: float | None = None, prune: bool = True) -> None:
         self.specs = specs
         self.timeout_s = timeout_s
         self.deadline = None if timeout_s is None else time.monotonic() + timeout_s
         self.found: list[Finding] = []
         self.fv = FlowVars("")
-        self.c = Compiled(specs, self.fv)
+        self.c = Compiled(specs, self.fv, prune)
         self.well_formed = self.fv.well_formed()
         self._well_formed_all = z3.And(self.well_formed)
         self.solver = self._fresh()

@@ -102,7 +102,9 @@ class ExprCompiler:
 class Compiled:
     """Every part of a decision as a Z3 term over one flow's variables."""
 
-    def __init__(self, specs: Specs, fv: FlowVars) -> None:
+    def __init__(self, specs: Specs, fv: FlowVars, prune: bool = True) -> None:
+        """``prune=False`` compares every rule with every other (the reference the
+        tests hold the pruned terms and the pruned check against)."""
         self.specs = specs
         self.fv = fv
         ec = ExprCompiler(fv, {d.naam: d.als for d in specs.definities})
@@ -126,7 +128,7 @@ class Compiled:
         # rules whose key boxes are disjoint never apply together (evaluate.keys): a rule
         # is only compared with the rules it can meet, so every term stays local
         kb = KeyBoxes(specs)
-        self.boxes = {r.id: kb.box(r.als) for r in rules}
+        self.boxes = {r.id: kb.box(r.als) if prune else kb.full for r in rules}
         index = BoxIndex([self.boxes[r.id] for r in rules], tuple(len(v) for v in kb.values))
         self.meeting: dict[str, tuple[int, ...]] = {
             r.id: tuple(positions(index.meeting(self.boxes[r.id]))) for r in rules
