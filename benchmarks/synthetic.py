@@ -9,6 +9,7 @@ short to reach exactly N rules (dropping exceptions aimed at rules it left out).
 
 from __future__ import annotations
 
+import copy
 import shutil
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,9 @@ from typing import Any
 import yaml
 
 from pettenlogic.rules.loader import bundled_specs
+
+#: copy rounds written into one theme file (the loader takes at most 100 files)
+ROUNDS_PER_FILE = 5
 
 
 def _bundled_rules(folder: Path) -> list[dict[str, Any]]:
@@ -34,12 +38,13 @@ def synthetic_specs(target: Path, n_rules: int) -> Path:
     base = _bundled_rules(target)
     left = n_rules - len(base)
     k = 2
+    rounds: list[dict[str, Any]] = []
     while left > 0:
         chosen = base[:left]
         ids = {r["id"] for r in chosen}
         copies = []
         for r in chosen:
-            c = dict(r)
+            c = copy.deepcopy(r)  # no shared objects: the loader refuses YAML aliases
             c["id"] = f"{r['id']}--k{k}"
             if "uitzondering_op" in r:
                 kept = [f"{t}--k{k}" for t in r["uitzondering_op"] if t in ids]
@@ -48,13 +53,20 @@ def synthetic_specs(target: Path, n_rules: int) -> Path:
                 else:
                     del c["uitzondering_op"]
             copies.append(c)
+        rounds.extend(copies)
+        left -= len(chosen)
+        k += 1
+    per_file = ROUNDS_PER_FILE * len(base)
+    for start in range(0, len(rounds), per_file):
         text = yaml.safe_dump(
-            {"thema": f"Kopie {k} (synthetisch)", "regels": copies},
+            {
+                "thema": f"Kopieën {start // per_file + 1} (synthetisch)",
+                "regels": rounds[start : start + per_file],
+            },
             allow_unicode=True,
             sort_keys=False,
             width=1000,
         )
-        (target / "rules" / f"99_kopie_{k:04d}.yaml").write_text(text, encoding="utf-8")
-        left -= len(chosen)
-        k += 1
+        name = f"99_kopie_{start // per_file:04d}.yaml"
+        (target / "rules" / name).write_text(text, encoding="utf-8")
     return target
