@@ -3,7 +3,7 @@
 Exit codes per command are listed in the docs (command line page). Modules:
 :mod:`.decide` (``decide``), :mod:`.catalogue` (``schema``, ``rules``),
 :mod:`.demo` (``demo``), :mod:`.maps` (``kaart``), :mod:`.verify` (``prove``, ``check``,
-``diff``), :mod:`.serve` (``serve``, the HTTP API);
+``diff``), :mod:`.serve` (``serve``, the HTTP API), :mod:`.export` (``export``);
 :mod:`.reading`, :mod:`.jsonl` and :mod:`.progress` read and stream flows,
 :mod:`.text` renders a decision, :mod:`.common` holds what they share.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import catalogue, decide, demo, maps, serve, verify
+from . import catalogue, decide, demo, export, maps, serve, verify
 from .reading import MAX_ERROR_LINES, MAX_FLOWS, MAX_INPUT_MIB
 
 __all__ = ["MAX_ERROR_LINES", "MAX_FLOWS", "MAX_INPUT_MIB", "main"]
@@ -35,5 +35,6 @@ for _command in (
     verify.check,
     verify.diff,
     serve.serve,
+    export.export,
 ):
     main.add_command(_command)

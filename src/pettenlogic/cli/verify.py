@@ -135,9 +135,22 @@ def prove(
     show_default=True,
     help="Seconds for the whole check; when they run out, the findings so far are shown.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes for large rule sets (the findings are the same).",
+)
 @LANG_OPTION
 def check(
-    rules: str | None, gemeente: str | None, as_json: bool, info: bool, timeout: float, lang: str
+    rules: str | None,
+    gemeente: str | None,
+    as_json: bool,
+    info: bool,
+    timeout: float,
+    workers: int,
+    lang: str,
 ) -> None:
     """Consistency: conflicts, dead or shadowed rules, local rules the law sets aside."""
     from ..solver.check import CheckTimeout
@@ -147,7 +160,7 @@ def check(
     start = time.perf_counter()
     complete = True
     try:
-        findings = run_check(specs, timeout)
+        findings = run_check(specs, timeout, workers)
     except CheckTimeout as exc:
         findings, complete = exc.findings, False
     serious = [f for f in findings if f.ernst != "info"]

@@ -22,9 +22,9 @@ from ..model.flow import Flow
 from ..rules.expr import Const, Expr
 from ..rules.spec import Specs
 from .interpreter import Cond, Env, Evaluator, _Compiler
+from .keys import KEY_FIELDS
 from .residue import NOODZAKELIJK, residues
 
-KEY_FIELDS = ("van.taak", "naar.taak", "gegevens.categorie")
 #: most decisions kept; past it, new combinations are decided without being kept
 MAX_MEMO = 250_000
 

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from typing import Any
 
@@ -63,15 +64,36 @@ class CheckTimeout(RuntimeError):
 
 
 class Checker:
-    def __init__(self, specs: Specs, timeout_s: float | None = None) -> None:
+    """The checks of one rule set, as independent query groups.
+
+    A *group* is the queries about one rule (does it apply, decide, meet opposite
+    rules), one aanvulling or one toekenning. Each group runs on a fresh solver that
+    holds the well-formedness constraints, and adds and retracts its queries with
+    push/pop (the witness a group finds does not depend on which groups ran before,
+    so groups may run in any order or process). Pairs of rules are only put to the
+    solver when their key boxes meet (:mod:`pettenlogic.evaluate.keys`); the
+    others cannot apply together.
+    """
+
+    def __init__(self, specs: Specs, timeout_s: float | None = None, prune: bool = True) -> None:
         self.specs = specs
         self.timeout_s = timeout_s
         self.deadline = None if timeout_s is None else time.monotonic() + timeout_s
         self.found: list[Finding] = []
         self.fv = FlowVars("")
-        self.c = Compiled(specs, self.fv)
-        self.solver = z3.Solver()
-        self.solver.add(*self.fv.well_formed())
+        self.c = Compiled(specs, self.fv, prune)
+        self.well_formed = self.fv.well_formed()
+        self._well_formed_all = z3.And(self.well_formed)
+        self.solver = self._fresh()
+        rules = specs.regels
+        self.groups: list[tuple[str, int]] = [("regel", i) for i in range(len(rules))]
+        self.groups += [("aanvulling", i) for i in range(len(specs.aanvullingen))]
+        self.groups += [("toekenning", i) for i in range(len(specs.toekenningen))]
+
+    def _fresh(self) -> z3.Solver:
+        solver = z3.Solver()
+        solver.add(self._well_formed_all)
+        return solver
 
     def witness(self, *conds: z3.BoolRef) -> dict[str, Any] | None:
         """A well-formed flow satisfying ``conds`` (normalised via the model), or None."""
@@ -92,7 +114,7 @@ class Checker:
     def core(self, rule: Regel) -> tuple[str, ...]:
         """Named assertions that cannot hold together (why a rule is dead)."""
         s = z3.Solver()
-        for i, wf in enumerate(self.fv.well_formed()):
+        for i, wf in enumerate(self.well_formed):
             s.assert_and_track(wf, f"welgevormd#{i}")
         parts = rule.als.operands if isinstance(rule.als, And) else (rule.als,)
         for part in parts:
@@ -117,15 +139,25 @@ class Checker:
         assert self.timeout_s is not None
         raise CheckTimeout(self.timeout_s, sorted(self.found, key=_order))
 
-    def run(self) -> list[Finding]:
-        out = self.found
-        c, rules = self.c, self.specs.regels
-        by_id = {r.id: r for r in rules}
-        for r in rules:
+    def run(self, workers: int = 1) -> list[Finding]:
+        """Every finding, sorted; ``workers`` > 1 spreads the groups over processes."""
+        self.static()
+        todo = list(range(len(self.groups)))
+        if workers > 1 and len(todo) >= PARALLEL_MIN_GROUPS and _can_fork():
+            self._run_parallel(todo, workers)
+        else:
+            for g in todo:
+                self.run_group(g)
+        return sorted(self.found, key=_order)
+
+    def static(self) -> None:
+        """Exceptions aimed at a higher layer (no solver needed)."""
+        by_id = {r.id: r for r in self.specs.regels}
+        for r in self.specs.regels:
             for target in r.uitzondering_op:
                 t = by_id.get(target)
                 if t is not None and r.rang < t.rang:
-                    out.append(
+                    self.found.append(
                         Finding(
                             "uitzondering_zonder_effect",
                             "fout",
@@ -134,75 +166,70 @@ class Checker:
                             f"({t.laag.value}); a lower layer cannot set aside a higher one",
                         )
                     )
-        for r in rules:
-            if self.witness(c.applies[r.id]) is None:
-                out.append(
-                    Finding(
-                        "dood",
-                        "fout",
-                        (r.id,),
-                        f"{r.id} can never apply to a well-formed flow",
-                        kern=self.core(r),
-                    )
+
+    def run_group(self, g: int) -> None:
+        kind, i = self.groups[g]
+        self.solver = self._fresh()
+        if kind == "regel":
+            self._rule(i)
+        elif kind == "aanvulling":
+            a = self.specs.aanvullingen[i]
+            if self.witness(self.c.aanvulling_used[a.id]) is None:
+                self.found.append(
+                    Finding("dood", "fout", (a.id,), f"aanvulling {a.id} is never attached")
                 )
-                continue
-            if self.witness(c.deciding[r.id]) is None:
-                out.append(
-                    Finding(
-                        "overschaduwd",
-                        "waarschuwing",
-                        (r.id,),
-                        f"{r.id} applies to some flows but never decides one",
-                        self.witness(c.applies[r.id]),
-                    )
-                )
-        for a in self.specs.aanvullingen:
-            if self.witness(c.aanvulling_used[a.id]) is None:
-                out.append(Finding("dood", "fout", (a.id,), f"aanvulling {a.id} is never attached"))
-        for tk in self.specs.toekenningen:
+        else:
+            tk = self.specs.toekenningen[i]
+            c = self.c
             used = c.grondslag_used.get(tk.id) if tk.kenmerk == "grondslag" else None
             term = used if used is not None else c.vvo_chosen.get(tk.id)
             if term is not None and self.witness(term) is None:
-                out.append(
+                self.found.append(
                     Finding("dood", "fout", (tk.id,), f"toekenning {tk.id} never takes effect")
                 )
-        for i, r in enumerate(rules):
-            for s in rules[i + 1 :]:
-                if r.laag is not s.laag or r.permissief == s.permissief:
-                    continue
-                both = z3.And(c.effective[r.id], c.effective[s.id])
-                effects = {r.effect.value, s.effect.value}
-                flow = self.witness(both)
-                if flow is None:
-                    continue
-                if "plicht" in effects:
-                    out.append(
-                        Finding(
-                            "conflict",
-                            "fout",
-                            (r.id, s.id),
-                            f"{r.id} ({r.effect.value}) and {s.id} "
-                            f"({s.effect.value}) both take effect in layer "
-                            f"{r.laag.value}",
-                            flow,
-                        )
-                    )
-                else:
-                    out.append(
-                        Finding(
-                            "overlap",
-                            "info",
-                            (r.id, s.id),
-                            f"{r.id} and {s.id} meet in layer {r.laag.value}; the verbod wins",
-                            flow,
-                        )
-                    )
-        for r in rules:
-            if r.laag.value != "lokaal":
-                continue
-            for s in rules:
-                if s.rang > r.rang and s.permissief != r.permissief:
-                    flow = self.witness(z3.And(c.effective[r.id], c.effective[s.id]))
+
+    def _rule(self, i: int) -> None:
+        c, rules, out = self.c, self.specs.regels, self.found
+        r = rules[i]
+        applies = self.witness(c.applies[r.id])
+        if applies is None:
+            out.append(
+                Finding(
+                    "dood",
+                    "fout",
+                    (r.id,),
+                    f"{r.id} can never apply to a well-formed flow",
+                    kern=self.core(r),
+                )
+            )
+            return  # it meets no rule either: nothing else to ask
+        if self.witness(c.deciding[r.id]) is None:
+            out.append(
+                Finding(
+                    "overschaduwd",
+                    "waarschuwing",
+                    (r.id,),
+                    f"{r.id} applies to some flows but never decides one",
+                    applies,
+                )
+            )
+        met = c.met_by(r)
+        later = [
+            rules[j]
+            for j in c.meeting[r.id]
+            if j > i and rules[j].laag is r.laag and rules[j].permissief != r.permissief
+        ]
+        higher = []
+        if r.laag.value == "lokaal":
+            higher = [s for s in met if s.rang > r.rang and s.permissief != r.permissief]
+        if later or higher:
+            self.solver.push()  # every pair query below shares r's side
+            self.solver.add(c.effective[r.id])
+            try:
+                for s in later:
+                    self._overlap(r, s)
+                for s in higher:
+                    flow = self.witness(c.effective[s.id])
                     if flow is not None:
                         out.append(
                             Finding(
@@ -214,23 +241,91 @@ class Checker:
                                 flow,
                             )
                         )
-            if r.permissief:
-                higher_permit = z3.Or(
-                    [c.effective[s.id] for s in rules if s.rang > r.rang and s.permissief]
-                )
-                flow = self.witness(c.active[r.id], z3.Not(higher_permit))
-                if flow is not None:
-                    out.append(
-                        Finding(
-                            "lokale_grond_zonder_wet",
-                            "fout",
-                            (r.id,),
-                            f"local rule {r.id} permits a flow that no rule of "
-                            "the law or guidance permits",
-                            flow,
-                        )
+            finally:
+                self.solver.pop()
+        if r.laag.value == "lokaal" and r.permissief:
+            higher_permit = z3.Or(
+                [c.effective[s.id] for s in met if s.rang > r.rang and s.permissief]
+            )
+            flow = self.witness(c.active[r.id], z3.Not(higher_permit))
+            if flow is not None:
+                out.append(
+                    Finding(
+                        "lokale_grond_zonder_wet",
+                        "fout",
+                        (r.id,),
+                        f"local rule {r.id} permits a flow that no rule of "
+                        "the law or guidance permits",
+                        flow,
                     )
-        return sorted(out, key=_order)
+                )
+
+    def _overlap(self, r: Regel, s: Regel) -> None:
+        flow = self.witness(self.c.effective[s.id])
+        if flow is None:
+            return
+        if "plicht" in {r.effect.value, s.effect.value}:
+            self.found.append(
+                Finding(
+                    "conflict",
+                    "fout",
+                    (r.id, s.id),
+                    f"{r.id} ({r.effect.value}) and {s.id} "
+                    f"({s.effect.value}) both take effect in layer "
+                    f"{r.laag.value}",
+                    flow,
+                )
+            )
+        else:
+            self.found.append(
+                Finding(
+                    "overlap",
+                    "info",
+                    (r.id, s.id),
+                    f"{r.id} and {s.id} meet in layer {r.laag.value}; the verbod wins",
+                    flow,
+                )
+            )
+
+    def _run_parallel(self, todo: list[int], workers: int) -> None:
+        global _FORKED
+        _FORKED = self
+        try:
+            ctx = multiprocessing.get_context("fork")
+            chunks = [todo[w::workers] for w in range(workers)]
+            with ctx.Pool(workers) as pool:
+                results = pool.map(_run_chunk, chunks)
+        finally:
+            _FORKED = None
+        timed_out = False
+        for found, expired in results:
+            self.found.extend(found)
+            timed_out = timed_out or expired
+        if timed_out:
+            self._expired()
+
+
+#: below this many query groups, starting processes costs more than it saves
+PARALLEL_MIN_GROUPS = 400
+#: the checker a forked worker inherits (set only while a pool runs)
+_FORKED: Checker | None = None
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _run_chunk(groups: list[int]) -> tuple[list[Finding], bool]:
+    """Run some groups in a forked worker (its own copy of Z3's context)."""
+    checker = _FORKED
+    assert checker is not None
+    checker.found = []
+    try:
+        for g in groups:
+            checker.run_group(g)
+    except CheckTimeout:
+        return checker.found, True
+    return checker.found, False
 
 
 def _order(f: Finding) -> tuple[int, str, tuple[str, ...]]:
@@ -238,6 +333,10 @@ def _order(f: Finding) -> tuple[int, str, tuple[str, ...]]:
 
 
 @serialized
-def check(specs: Specs, timeout_s: float | None = None) -> list[Finding]:
-    """Every finding; with ``timeout_s``, raise :class:`CheckTimeout` when time runs out."""
-    return Checker(specs, timeout_s).run()
+def check(specs: Specs, timeout_s: float | None = None, workers: int = 1) -> list[Finding]:
+    """Every finding; with ``timeout_s``, raise :class:`CheckTimeout` when time runs out.
+
+    ``workers`` > 1 runs the query groups in that many forked processes (each with its
+    own Z3 context) when there are enough of them; the findings are the same.
+    """
+    return Checker(specs, timeout_s).run(workers)

@@ -14,9 +14,10 @@ from typing import cast
 
 import z3
 
+from ..evaluate.keys import BoxIndex, KeyBoxes, meets, positions
 from ..model.vocabulary import Effect, Oordeel, Verwerkingsverantwoordelijke, Voorwaarde
 from ..rules.expr import And, Cmp, Const, Expr, Flag, In, Not, Or, Ref, Same
-from ..rules.spec import Bron, Specs, exception_structure
+from ..rules.spec import Bron, Regel, Specs, exception_structure
 from .sorts import ABSENT, TRIBOOL, FlowVars, enum_sort, oordeel_sort, sort_for
 
 _ORDER: dict[str, Callable[[z3.ArithRef, int], z3.BoolRef]] = {
@@ -25,6 +26,8 @@ _ORDER: dict[str, Callable[[z3.ArithRef, int], z3.BoolRef]] = {
     ">": operator.gt,
     ">=": operator.ge,
 }
+#: verbod beats plicht beats grond in the verdict
+_STRENGTH = {Effect.GROND: 0, Effect.PLICHT: 1, Effect.VERBOD: 2}
 VERDICT_EFFECT = {
     Oordeel.VERBODEN: Effect.VERBOD,
     Oordeel.VERPLICHT: Effect.PLICHT,
@@ -99,7 +102,9 @@ class ExprCompiler:
 class Compiled:
     """Every part of a decision as a Z3 term over one flow's variables."""
 
-    def __init__(self, specs: Specs, fv: FlowVars) -> None:
+    def __init__(self, specs: Specs, fv: FlowVars, prune: bool = True) -> None:
+        """``prune=False`` compares every rule with every other (the reference the
+        tests hold the pruned terms and the pruned check against)."""
         self.specs = specs
         self.fv = fv
         ec = ExprCompiler(fv, {d.naam: d.als for d in specs.definities})
@@ -120,18 +125,30 @@ class Compiled:
             else self.condition[r.id]
             for r in rules
         }
+        # rules whose key boxes are disjoint never apply together (evaluate.keys): a rule
+        # is only compared with the rules it can meet, so every term stays local
+        kb = KeyBoxes(specs)
+        self.boxes = {r.id: kb.box(r.als) if prune else kb.full for r in rules}
+        index = BoxIndex([self.boxes[r.id] for r in rules], tuple(len(v) for v in kb.values))
+        self.meeting: dict[str, tuple[int, ...]] = {
+            r.id: tuple(positions(index.meeting(self.boxes[r.id]))) for r in rules
+        }
         # 2. effective (exceptions of the same or a higher layer), in dependency order
         self.exceptors, self.order = exception_structure(rules)
         self.effective: dict[str, z3.BoolRef] = {}
         for r in self.order:
-            beaters = [self.effective[x.id] for x in self.exceptors[r.id] if x.rang >= r.rang]
+            beaters = [
+                self.effective[x.id]
+                for x in self.exceptors[r.id]
+                if x.rang >= r.rang and meets(self.boxes[x.id], self.boxes[r.id])
+            ]
             self.effective[r.id] = z3.And(self.applies[r.id], z3.Not(z3.Or(beaters)))
         # 3. overridden by an opposite rule of a strictly higher layer; 4. active
         self.active = {}
         for r in rules:
             over = [
                 self.effective[s.id]
-                for s in rules
+                for s in self.met_by(r)
                 if s.rang > r.rang and s.permissief != r.permissief
             ]
             self.active[r.id] = z3.And(self.effective[r.id], z3.Not(z3.Or(over)))
@@ -151,11 +168,16 @@ class Compiled:
             ),
         )
         self.is_verdict = {o: self.verdict == os_.const(o.value) for o in Oordeel}
-        # 6. deciding rules
+        # 6. deciding rules: active, and no active rule of a stronger effect (verbod over
+        # plicht over grond) among the rules it meets; the same as "its effect gives the verdict"
         self.deciding = {}
         for r in rules:
-            verdicts = [o for o, eff in VERDICT_EFFECT.items() if eff is r.effect]
-            self.deciding[r.id] = z3.And(self.active[r.id], self.is_verdict[verdicts[0]])
+            stronger = [
+                self.active[s.id]
+                for s in self.met_by(r)
+                if _STRENGTH[s.effect] > _STRENGTH[r.effect]
+            ]
+            self.deciding[r.id] = z3.And(self.active[r.id], z3.Not(z3.Or(stronger)))
         # 7. duties and open conditions, in the evaluator's order
         self.gevolgen: list[tuple[str, str, str, z3.BoolRef]] = []  # (kind, code, source, term)
         for r in rules:
@@ -211,6 +233,10 @@ class Compiled:
         # definitions and limits (for explanations)
         self.definitions = {d.naam: ec.definition(d.naam) for d in specs.definities}
         self.grens = {(r.id, i): ec.compile(g.als) for r in rules for i, g in enumerate(r.grenzen)}
+
+    def met_by(self, r: Regel) -> list[Regel]:
+        """The rules whose key box meets ``r``'s (``r`` included), in rule order."""
+        return [self.rules[i] for i in self.meeting[r.id]]
 
     # -- decision atoms used by properties ------------------------------------
     def has_plicht(self, code: str) -> z3.BoolRef:

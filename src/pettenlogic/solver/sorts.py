@@ -37,6 +37,9 @@ class EnumSort:
         return self.values[name]
 
     def name_of(self, value: z3.ExprRef) -> str:
+        name = value.decl().name()  # an enumeration constant is named after its value
+        if name in self.values and z3.eq(self.values[name], value):
+            return name
         for name, v in self.values.items():
             if z3.eq(v, value):
                 return name
@@ -84,6 +87,8 @@ class FlowVars:
             else:
                 self.vars[path] = z3.Int(name)
                 self.known[path] = z3.Bool(name + "?")
+        self._packed_term: z3.ArithRef | None = None
+        self._codes_cached = self._codes()
 
     def __getitem__(self, path: str) -> z3.ExprRef:
         return self.vars[path]
@@ -138,12 +143,55 @@ class FlowVars:
             (self[path], z3.IntVal(0 if value is None else value)),
         ]
 
+    def _codes(self) -> list[tuple[str, list[Any]]]:
+        """Per field, the values its code stands for (code = position in the list)."""
+        out: list[tuple[str, list[Any]]] = []
+        for path, spec in self.fields.items():
+            es = sort_for(spec)
+            if spec.kind == "tribool":
+                out.append((path, [TRIBOOL_BACK[n] for n in TRIBOOL.values()]))
+            elif es is not None:
+                out.append((path, [None if n == ABSENT else n for n in es.values]))
+            elif spec.kind == "bool":
+                out.append((path, [False, True]))
+            else:
+                out.append((path, [None, *range(LEEFTIJD_MIN, LEEFTIJD_MAX + 1)]))
+        return out
+
+    def _packed(self) -> z3.ArithRef:
+        """One integer term that encodes every field's value (mixed radix, one digit per
+        field), so that a model is read back with a single evaluation."""
+        if self._packed_term is None:
+            term: z3.ArithRef = z3.IntVal(0)
+            for path, values in reversed(self._codes()):
+                spec = self.fields[path]
+                es = sort_for(spec)
+                var = self[path]
+                digit: z3.ArithRef
+                if es is not None:
+                    names = list(es.values)
+                    digit = z3.IntVal(0)
+                    for i in range(len(names) - 1, 0, -1):
+                        digit = z3.If(var == es.const(names[i]), z3.IntVal(i), digit)
+                elif spec.kind == "bool":
+                    digit = z3.If(var, z3.IntVal(1), z3.IntVal(0))
+                else:
+                    digit = z3.If(self.known[path], var - LEEFTIJD_MIN + 1, z3.IntVal(0))
+                term = digit + z3.IntVal(len(values)) * term
+            self._packed_term = term
+        return self._packed_term
+
     def flow_json(self, model: z3.ModelRef) -> dict[str, Any]:
         """Read a concrete contract flow (all fields) back from a Z3 model."""
+        number = model.eval(self._packed(), model_completion=True)
+        if not z3.is_int_value(number):
+            raise RuntimeError(f"Z3 did not reduce the flow to a value: {number}")
+        code = number.as_long()
         out: dict[str, Any] = {}
-        for path, spec in self.fields.items():
-            value = self.value_in(model, path)
-            if value is None and spec.kind != "tribool":
+        for path, values in self._codes_cached:
+            code, digit = divmod(code, len(values))
+            value = values[digit]
+            if value is None and self.fields[path].kind != "tribool":
                 continue
             node = out
             parts = path.split(".")
