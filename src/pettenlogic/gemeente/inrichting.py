@@ -223,6 +223,8 @@ class Gemeente:
     bestand: str
     #: line of each dotted path in the file (``routes.d.keuze``, ``dossiers[1].taken``)
     regels: dict[str, int] = attrs.field(factory=dict, eq=False)
+    #: the bytes of the file (for the rule set's digest)
+    bron: bytes = attrs.field(default=b"", eq=False, repr=False)
 
     def line(self, path: str) -> int:
         """The line of ``path``, or of its nearest written parent (1: the file)."""

@@ -118,14 +118,22 @@ class Checker:
         raise CheckTimeout(self.timeout_s, sorted(self.found, key=_order))
 
     def run(self) -> list[Finding]:
-        out = self.found
-        c, rules = self.c, self.specs.regels
-        by_id = {r.id: r for r in rules}
+        rules = self.specs.regels
+        self.exceptions(rules)
+        self.dead_or_shadowed(rules)
+        self.dead_extras()
+        self.conflicts(rules)
+        self.local(rules)
+        return sorted(self.found, key=_order)
+
+    def exceptions(self, rules: tuple[Regel, ...]) -> None:
+        """Exceptions from a lower layer to a higher one (which the semantics ignores)."""
+        by_id = {r.id: r for r in self.specs.regels}
         for r in rules:
             for target in r.uitzondering_op:
                 t = by_id.get(target)
                 if t is not None and r.rang < t.rang:
-                    out.append(
+                    self.found.append(
                         Finding(
                             "uitzondering_zonder_effect",
                             "fout",
@@ -134,9 +142,12 @@ class Checker:
                             f"({t.laag.value}); a lower layer cannot set aside a higher one",
                         )
                     )
+
+    def dead_or_shadowed(self, rules: tuple[Regel, ...]) -> None:
+        c = self.c
         for r in rules:
             if self.witness(c.applies[r.id]) is None:
-                out.append(
+                self.found.append(
                     Finding(
                         "dood",
                         "fout",
@@ -147,7 +158,7 @@ class Checker:
                 )
                 continue
             if self.witness(c.deciding[r.id]) is None:
-                out.append(
+                self.found.append(
                     Finding(
                         "overschaduwd",
                         "waarschuwing",
@@ -156,6 +167,10 @@ class Checker:
                         self.witness(c.applies[r.id]),
                     )
                 )
+
+    def dead_extras(self) -> None:
+        """Aanvullingen never attached and toekenningen that never take effect."""
+        c, out = self.c, self.found
         for a in self.specs.aanvullingen:
             if self.witness(c.aanvulling_used[a.id]) is None:
                 out.append(Finding("dood", "fout", (a.id,), f"aanvulling {a.id} is never attached"))
@@ -166,9 +181,16 @@ class Checker:
                 out.append(
                     Finding("dood", "fout", (tk.id,), f"toekenning {tk.id} never takes effect")
                 )
-        for i, r in enumerate(rules):
-            for s in rules[i + 1 :]:
+
+    def conflicts(self, rules: tuple[Regel, ...]) -> None:
+        """Rules of one layer and opposite polarity that meet (at least one in ``rules``)."""
+        c, out, every = self.c, self.found, self.specs.regels
+        mine = {r.id for r in rules}
+        for i, r in enumerate(every):
+            for s in every[i + 1 :]:
                 if r.laag is not s.laag or r.permissief == s.permissief:
+                    continue
+                if r.id not in mine and s.id not in mine:
                     continue
                 both = z3.And(c.effective[r.id], c.effective[s.id])
                 effects = {r.effect.value, s.effect.value}
@@ -197,10 +219,14 @@ class Checker:
                             flow,
                         )
                     )
+
+    def local(self, rules: tuple[Regel, ...]) -> None:
+        """Local rules that the law sets aside, and local grounds without a legal one."""
+        c, out, every = self.c, self.found, self.specs.regels
         for r in rules:
             if r.laag.value != "lokaal":
                 continue
-            for s in rules:
+            for s in every:
                 if s.rang > r.rang and s.permissief != r.permissief:
                     flow = self.witness(z3.And(c.effective[r.id], c.effective[s.id]))
                     if flow is not None:
@@ -216,7 +242,7 @@ class Checker:
                         )
             if r.permissief:
                 higher_permit = z3.Or(
-                    [c.effective[s.id] for s in rules if s.rang > r.rang and s.permissief]
+                    [c.effective[s.id] for s in every if s.rang > r.rang and s.permissief]
                 )
                 flow = self.witness(c.active[r.id], z3.Not(higher_permit))
                 if flow is not None:
@@ -230,7 +256,6 @@ class Checker:
                             flow,
                         )
                     )
-        return sorted(out, key=_order)
 
 
 def _order(f: Finding) -> tuple[int, str, tuple[str, ...]]:
