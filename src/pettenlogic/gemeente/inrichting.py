@@ -138,10 +138,8 @@ class Mandaat:
     """A college task the team carries out for the college (§1.2)."""
 
     taak: Taak = attrs.field(metadata=_doc("de taak van het college", required=True))
+    uitvoerder: Werkgever = attrs.field(metadata=_doc("wie de taak uitvoert", required=True))
     wetten: tuple[Wet, ...] = attrs.field(default=(), metadata=_doc("onder welke wetten"))
-    uitvoerder: Werkgever = attrs.field(
-        metadata=_doc("wie de taak uitvoert", required=True),
-    )
     verwerkersovereenkomst: bool = attrs.field(
         default=False,
         metadata=_doc("de uitvoerder is verwerker voor het college, vastgelegd"),
