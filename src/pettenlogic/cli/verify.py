@@ -20,7 +20,8 @@ import click
 from ..rules.loader import SpecError, bundled_specs, load_specs
 from ..rules.spec import Specs
 from ..solver.properties import load_properties
-from .common import dump_json, fail
+from .common import GEMEENTE_OPTION, dump_json, fail
+from .gemeente import open_gemeente, run_audit, specs_and_kaders
 
 EXIT_INTERNAL = 3
 EXIT_TIME_LIMIT = 4
@@ -51,12 +52,17 @@ def _dump(data: Any) -> None:
 @click.option(
     "--timeout", type=TIMEOUT_TYPE, default=20, show_default=True, help="Seconds per property."
 )
+@GEMEENTE_OPTION
 @click.argument("names", nargs=-1)
-def prove(rules: str | None, as_json: bool, timeout: float, names: tuple[str, ...]) -> None:
-    """Prove the properties of the rule set (all, or NAME…)."""
+def prove(
+    rules: str | None, as_json: bool, timeout: float, gemeente: str | None, names: tuple[str, ...]
+) -> None:
+    """Prove the properties of the rule set (all, or NAME…); with --gemeente over the
+    flows of that gemeente's inrichting, with its local policy."""
     from ..solver.prove import InternalMismatch, prove_all
 
-    specs = _specs(rules)
+    local, kaders = specs_and_kaders(gemeente, rules)
+    specs = local or _specs(rules)
     try:
         props = load_properties(specs, rules)
     except SpecError as exc:
@@ -68,7 +74,9 @@ def prove(rules: str | None, as_json: bool, timeout: float, names: tuple[str, ..
 
         fail("unknown property: " + ", ".join(f"{n}{suggest(n, sorted(known))}" for n in unknown))
     try:
-        outcomes = prove_all(specs, props, list(names) or None, max(1, int(timeout * 1000)))
+        outcomes = prove_all(
+            specs, props, list(names) or None, max(1, int(timeout * 1000)), kaders
+        )
     except InternalMismatch as exc:
         fail(f"internal error, Z3 and the evaluator disagree: {exc}", code=EXIT_INTERNAL)
     if as_json:
@@ -110,9 +118,10 @@ def prove(rules: str | None, as_json: bool, timeout: float, names: tuple[str, ..
 )
 @click.option(
     "--gemeente",
-    type=click.Path(dir_okay=False),
     default=None,
-    help="A file of the gemeente's own (lokaal) rules to check against the law.",
+    metavar="FILE|NAME",
+    help="A gemeente.yaml to audit (or a bundled example's name), or a file of the "
+    "gemeente's own (lokaal) rules to check against the law.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
 @click.option("--info", is_flag=True, help="Also list informational overlaps.")
@@ -130,7 +139,12 @@ def check(
     from ..solver.check import CheckTimeout
     from ..solver.check import check as run_check
 
-    specs = _specs(rules, gemeente)
+    if gemeente is not None:
+        g, specs = open_gemeente(gemeente, rules)
+        if g is not None:
+            run_audit(g, specs, as_json, timeout)
+    else:
+        specs = _specs(rules)
     start = time.perf_counter()
     complete = True
     try:
@@ -189,12 +203,20 @@ def check(
     show_default=True,
     help="Stop after this many groups of differing flows.",
 )
-def diff(dir_a: str, dir_b: str, as_json: bool, timeout: float, max_groups: int) -> None:
-    """Flows whose verdict or duties differ between two rule sets, grouped."""
+@GEMEENTE_OPTION
+def diff(
+    dir_a: str, dir_b: str, as_json: bool, timeout: float, max_groups: int, gemeente: str | None
+) -> None:
+    """Flows whose verdict or duties differ between two rule sets, grouped; with
+    --gemeente both get its local policy and only its inrichting's flows count."""
     from ..solver.diff import render_table, semantic_diff
 
-    a, b = _specs(dir_a), _specs(dir_b)
-    result = semantic_diff(a, b, max_groups=max_groups, timeout_ms=max(1, int(timeout * 1000)))
+    a, kaders = specs_and_kaders(gemeente, dir_a)
+    b, _same = specs_and_kaders(gemeente, dir_b)
+    a, b = a or _specs(dir_a), b or _specs(dir_b)
+    result = semantic_diff(
+        a, b, max_groups=max_groups, timeout_ms=max(1, int(timeout * 1000)), kaders=kaders
+    )
     if as_json:
         _dump(result.to_dict())
     else:

@@ -17,7 +17,7 @@ import z3
 from ..evaluate import Evaluator
 from ..model.convert import flow_from_json, flow_to_json
 from ..model.vocabulary import Oordeel, Plicht, Voorwaarde
-from ..rules.expr import And, Const, Not, Or
+from ..rules.expr import And, Const, Expr, Not, Or
 from ..rules.spec import Bron, Specs
 from .compiler import Compiled
 from .guard import serialized
@@ -146,9 +146,13 @@ class PropertyCompiler:
 class Prover:
     """Compiles a rule set once per side and proves properties against it."""
 
-    def __init__(self, specs: Specs, timeout_ms: int = 20_000) -> None:
+    def __init__(
+        self, specs: Specs, timeout_ms: int = 20_000, kaders: tuple[Expr, ...] = ()
+    ) -> None:
         self.specs = specs
         self.timeout_ms = timeout_ms
+        #: conditions every flow meets (a gemeente's inrichting narrows the flows)
+        self.kaders = kaders
         self.evaluator = Evaluator(specs)
         self._single: tuple[FlowVars, Compiled] | None = None
         self._pair: tuple[dict[str, FlowVars], dict[str, Compiled]] | None = None
@@ -171,6 +175,7 @@ class Prover:
             fvs, comp = self.pair()
             pc = PropertyCompiler(comp)
             asserts = [*fvs["a"].well_formed(), *fvs["b"].well_formed()]
+            asserts += [comp[s].ec.compile(k) for s in ("a", "b") for k in self.kaders]
             for path in fvs["a"].fields:
                 if path not in prop.verschil:
                     asserts.append(fvs["a"][path] == fvs["b"][path])
@@ -182,6 +187,7 @@ class Prover:
         fv, c = self.single()
         pc = PropertyCompiler({"a": c})
         asserts = [*fv.well_formed(), pc.compile(prop.voor), z3.Not(pc.compile(prop.geldt))]
+        asserts += [c.ec.compile(k) for k in self.kaders]
         return asserts, {"a": fv}
 
     def prove(self, prop: Eigenschap) -> Outcome:
@@ -247,8 +253,12 @@ class Prover:
 
 @serialized
 def prove_all(
-    specs: Specs, props: list[Eigenschap], names: list[str] | None = None, timeout_ms: int = 20_000
+    specs: Specs,
+    props: list[Eigenschap],
+    names: list[str] | None = None,
+    timeout_ms: int = 20_000,
+    kaders: tuple[Expr, ...] = (),
 ) -> list[Outcome]:
-    prover = Prover(specs, timeout_ms)
+    prover = Prover(specs, timeout_ms, kaders)
     chosen = [p for p in props if not names or p.naam in names]
     return [prover.prove(p) for p in chosen]
