@@ -12,6 +12,7 @@ from pathlib import Path
 from sphinx.errors import ConfigError
 
 from pettenlogic import SpecError, __version__
+from pettenlogic.docgen.gemeenten import write_gemeente_docs
 from pettenlogic.docgen.pages import write_docs
 from pettenlogic.docgen.verification import write_verify_docs
 
@@ -26,6 +27,8 @@ try:
     )
     # property catalogue (proved now) and what-if diff tables for verification.md
     write_verify_docs(HERE / "generated", REPO / "specs", HERE / "whatif")
+    # werkinstructie tables (generic and per example gemeente) and the gemeente schema
+    write_gemeente_docs(HERE / "generated", REPO / "specs")
 except SpecError as exc:
     raise ConfigError(
         "the rule files do not load, so the generated pages cannot be written:\n  "

@@ -48,8 +48,7 @@ class Decision:
         uitleg: the explanation, one line per step, in ``lang``.
         rulebook: the digest of the rule set that decided (for reproducibility).
         lang: the language of ``tekst`` and ``uitleg`` (``nl`` or ``en``).
-        inrichting: with a gemeente's inrichting only: the gemeente and the local
-            choices that bore on this decision (an optional addition to the contract).
+        inrichting: only with a gemeente's inrichting: the local choices that bore on it.
     """
 
     oordeel: Oordeel
