@@ -98,7 +98,7 @@ class _Table:
                 for target in Taak:
                     if target is taak:
                         continue
-                    for twet in _wetten(target)[:1]:
+                    for twet in _wetten(target):  # a task with a wet: under any of them
                         self.share(here, _ctx(target, twet), target.value, verplicht, toegestaan, toestemming, plichten)
         geheim = "ja" if secrecy == {True} else "nee" if secrecy == {False} else "afhankelijk van registratie"
         namens = {"college": "het college van B&W", "aanbieder": "de aanbieder"}
