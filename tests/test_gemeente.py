@@ -91,7 +91,11 @@ def _decide(specs, flow):
 def test_routine_witnesses_are_not_permitted(audits: dict) -> None:
     _g, _specs, found = audits["voorbeeld-rolvermenging"]
     for b in found:
-        if b.soort in ("dossiers_niet_gescheiden", "leesrecht_te_ruim", "regiedossier_behandelgegevens"):
+        if b.soort in (
+            "dossiers_niet_gescheiden",
+            "leesrecht_te_ruim",
+            "regiedossier_behandelgegevens",
+        ):
             assert b.beslissing["oordeel"] in ("verboden", "niet_toegestaan")
             assert b.getuige["omstandigheden"]["toestemming"] == "niet_gevraagd"
     missing = next(b for b in found if b.soort == "keuze_ontbreekt")
@@ -164,15 +168,21 @@ def test_hostile_gemeente_fails_closed(path: Path) -> None:
     line, _, text = expect.partition(": ")
     with pytest.raises(SpecError) as info:
         load_with_rules(str(path))
-    assert any(f"{path}:{line}:" in p and text in p for p in info.value.problems), info.value.problems
+    assert any(f"{path}:{line}:" in p and text in p for p in info.value.problems), (
+        info.value.problems
+    )
     result = CliRunner().invoke(main, ["check", "--gemeente", str(path)])
     assert result.exit_code == 2 and f"{path}:{line}:" in result.output
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     key=st.sampled_from(["vorm", "b_jeugd", "keuze", "per_dossier", "rol", "soort", "uitvoerder"]),
-    value=st.one_of(st.text(max_size=20), st.integers(), st.booleans(), st.lists(st.integers(), max_size=2)),
+    value=st.one_of(
+        st.text(max_size=20), st.integers(), st.booleans(), st.lists(st.integers(), max_size=2)
+    ),
 )
 def test_mutated_example_loads_or_fails_with_line(tmp_path: Path, key: str, value: object) -> None:
     text = (bundled_specs() / "gemeenten" / "voorbeeld-compliant.yaml").read_text(encoding="utf-8")
@@ -180,7 +190,9 @@ def test_mutated_example_loads_or_fails_with_line(tmp_path: Path, key: str, valu
     line = next(i for i, x in enumerate(text.splitlines()) if re.search(rf"\b{key}:", x))
     lines = text.splitlines()
     head = lines[line].split(f"{key}:")[0]
-    lines[line] = f"{head}{key}: {json.dumps(value)}" + ("}" if head.strip().startswith("- {") else "")
+    lines[line] = f"{head}{key}: {json.dumps(value)}" + (
+        "}" if head.strip().startswith("- {") else ""
+    )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     try:
         load_gemeente(str(path))
@@ -191,7 +203,9 @@ def test_mutated_example_loads_or_fails_with_line(tmp_path: Path, key: str, valu
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_examples_match_the_schema(name: str) -> None:
     g = load_gemeente(name)
-    data = __import__("yaml").safe_load((bundled_specs() / "gemeenten" / f"{name}.yaml").read_text())
+    data = __import__("yaml").safe_load(
+        (bundled_specs() / "gemeenten" / f"{name}.yaml").read_text()
+    )
     jsonschema.validate(data, gemeente_schema())
     assert g.inrichting.gemeente == data["gemeente"]
 
@@ -227,10 +241,15 @@ def _plain(flow: dict) -> dict:
 
 def test_decision_reports_flow_outside_inrichting() -> None:
     book = load_gemeente_rulebook("voorbeeld-compliant")
-    flow = {"gegevens": {"categorie": "voortgang"}, "van": {"taak": "jeugdhulp"},
-            "naar": {"taak": "regie_toeleiding", "wet": "jeugdwet"}}
+    flow = {
+        "gegevens": {"categorie": "voortgang"},
+        "van": {"taak": "jeugdhulp"},
+        "naar": {"taak": "regie_toeleiding", "wet": "jeugdwet"},
+    }
     d = book.decide(flow).to_dict()
-    assert {"keuze": "taken.regie.vanuit", "gevolg": "buiten_inrichting"}.items() <= d["inrichting"]["keuzes"][0].items()
+    assert {"keuze": "taken.regie.vanuit", "gevolg": "buiten_inrichting"}.items() <= d[
+        "inrichting"
+    ]["keuzes"][0].items()
     assert d["oordeel"] == _plain(flow)["oordeel"]  # the law still decides (D62)
 
 
@@ -238,13 +257,27 @@ def test_cli_decide_prove_diff_with_gemeente(tmp_path: Path) -> None:
     runner = CliRunner()
     flow = tmp_path / "f.json"
     flow.write_text(json.dumps(FRAUD), encoding="utf-8")
-    out = runner.invoke(main, ["decide", "--json", "--gemeente", "voorbeeld-fraudebeleid", str(flow)])
+    out = runner.invoke(
+        main, ["decide", "--json", "--gemeente", "voorbeeld-fraudebeleid", str(flow)]
+    )
     assert out.exit_code == 0 and json.loads(out.output)["inrichting"]["gemeente"] == "Fraudedam"
     text = runner.invoke(main, ["decide", "--gemeente", "voorbeeld-fraudebeleid", str(flow)])
     assert "opzij_gezet" in text.output
-    proved = runner.invoke(main, ["prove", "--json", "--gemeente", "voorbeeld-compliant", "werkgever-nooit-beslissend"])
+    proved = runner.invoke(
+        main, ["prove", "--json", "--gemeente", "voorbeeld-compliant", "werkgever-nooit-beslissend"]
+    )
     assert proved.exit_code == 0, proved.output
-    diff = runner.invoke(main, ["diff", "--json", "--gemeente", "voorbeeld-compliant", str(bundled_specs()), str(bundled_specs())])
+    diff = runner.invoke(
+        main,
+        [
+            "diff",
+            "--json",
+            "--gemeente",
+            "voorbeeld-compliant",
+            str(bundled_specs()),
+            str(bundled_specs()),
+        ],
+    )
     assert diff.exit_code == 0 and json.loads(diff.output)["groepen"] == []
 
 
@@ -274,12 +307,21 @@ TABLE = {
 }
 #: phrases of the handreiking that state the same facts, per row (checked when the text is there)
 PHRASES = {
-    "2.6": ("Het college is de verwerkingsverantwoordelijke", "niet onder een wettelijk beroepsgeheim"),
-    "2.7": ("De jeugdhulpaanbieder is de verwerkingsverantwoordelijke", "valt onder het beroepsgeheim"),
+    "2.6": (
+        "Het college is de verwerkingsverantwoordelijke",
+        "niet onder een wettelijk beroepsgeheim",
+    ),
+    "2.7": (
+        "De jeugdhulpaanbieder is de verwerkingsverantwoordelijke",
+        "valt onder het beroepsgeheim",
+    ),
     "2.8": ("De aanbieder is de verantwoordelijke", "niet onder een wettelijk beroepsgeheim"),
     "2.9": ("namens  het college", "Valt niet onder een wettelijk beroepsgeheim"),
     "2.10": ("De aanbieder is de verantwoordelijk", "kunnen  van toepassing zijn"),
-    "2.11": ("Het college is de verwerkingsverantwoordelijke", "Valt niet onder een wettelijk beroepsgeheim"),
+    "2.11": (
+        "Het college is de verwerkingsverantwoordelijke",
+        "Valt niet onder een wettelijk beroepsgeheim",
+    ),
 }
 
 
@@ -310,5 +352,7 @@ def test_werkinstructie_for_a_gemeente_and_html() -> None:
     assert {r.sectie for r in rows} == {"2.6", "2.7", "2.8", "2.10"}
     assert all("regie_toeleiding" not in r.verplicht_aan + r.toegestaan_aan for r in rows)
     assert "verwerker" in rows[0].inrichting
-    out = CliRunner().invoke(main, ["werkinstructie", "--gemeente", "voorbeeld-compliant", "--format", "html"])
+    out = CliRunner().invoke(
+        main, ["werkinstructie", "--gemeente", "voorbeeld-compliant", "--format", "html"]
+    )
     assert out.exit_code == 0 and "<table>" in out.output and "Voorbeeldstad" in out.output

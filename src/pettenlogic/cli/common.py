@@ -41,7 +41,9 @@ def open_gemeente_rulebook(gemeente: str, rules: str | None) -> Rulebook:
     try:
         return load_gemeente_rulebook(gemeente, rules)
     except SpecError as exc:
-        fail(f"invalid gemeente {gemeente} or rule folder {rules or bundled_specs()}:", exc.problems)
+        fail(
+            f"invalid gemeente {gemeente} or rule folder {rules or bundled_specs()}:", exc.problems
+        )
 
 
 def dump_json(value: Any) -> str:

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import click
 
-from ..rulebook import ENGINES
-from ..rulebook import Rulebook
+from ..rulebook import ENGINES, Rulebook
 from .common import (
     EXIT_INVALID,
     GEMEENTE_OPTION,

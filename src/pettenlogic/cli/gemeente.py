@@ -31,7 +31,9 @@ def open_gemeente(gemeente: str, rules: str | None) -> tuple[Any, Specs]:
     try:
         return load_with_rules(gemeente, rules)
     except SpecError as exc:
-        fail(f"invalid gemeente {gemeente} or rule folder {rules or bundled_specs()}:", exc.problems)
+        fail(
+            f"invalid gemeente {gemeente} or rule folder {rules or bundled_specs()}:", exc.problems
+        )
 
 
 def specs_and_kaders(
@@ -85,7 +87,9 @@ def run_audit(g: Any, specs: Specs, as_json: bool, timeout: float) -> None:
                 click.echo(f"  kern: {k}")
         click.echo(f"{g.inrichting.gemeente}: {len(found)} findings")
     if not complete:
-        click.echo(f"pettenlogic: audit incomplete: the time limit of {timeout:g} s ran out", err=True)
+        click.echo(
+            f"pettenlogic: audit incomplete: the time limit of {timeout:g} s ran out", err=True
+        )
         sys.exit(EXIT_TIME_LIMIT)
     sys.exit(1 if found else 0)
 
@@ -95,7 +99,9 @@ def _flow(label: str, flow: dict[str, Any] | None, decision: dict[str, Any] | No
         return
     click.echo(f"  {label}: " + json.dumps(flow, ensure_ascii=False))
     if decision:
-        click.echo(f"    beslissing: {decision['oordeel']} via {', '.join(decision['regels']) or '-'}")
+        click.echo(
+            f"    beslissing: {decision['oordeel']} via {', '.join(decision['regels']) or '-'}"
+        )
 
 
 def _need_inrichting(g: Any, name: str) -> Any:
@@ -108,7 +114,10 @@ def _need_inrichting(g: Any, name: str) -> Any:
 @RULES_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option(
-    "--voorbeelden", type=click.IntRange(min=0), default=3, show_default=True,
+    "--voorbeelden",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
     help="How many consistent combinations to show.",
 )
 @click.argument("gemeente", metavar="FILE|NAME")
@@ -130,8 +139,12 @@ def inrichtingen(rules: str | None, as_json: bool, voorbeelden: int, gemeente: s
 @RULES_OPTION
 @GEMEENTE_OPTION
 @click.option(
-    "--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown",
-    show_default=True, help="Output format.",
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "html"]),
+    default="markdown",
+    show_default=True,
+    help="Output format.",
 )
 def werkinstructie(rules: str | None, gemeente: str | None, fmt: str) -> None:
     """The handreiking's overview table (task | role | data processing), regenerated

@@ -74,9 +74,7 @@ def prove(
 
         fail("unknown property: " + ", ".join(f"{n}{suggest(n, sorted(known))}" for n in unknown))
     try:
-        outcomes = prove_all(
-            specs, props, list(names) or None, max(1, int(timeout * 1000)), kaders
-        )
+        outcomes = prove_all(specs, props, list(names) or None, max(1, int(timeout * 1000)), kaders)
     except InternalMismatch as exc:
         fail(f"internal error, Z3 and the evaluator disagree: {exc}", code=EXIT_INTERNAL)
     if as_json:

@@ -20,7 +20,7 @@ from ..evaluate.interpreter import Evaluator
 from ..model.convert import flow_from_json, flow_to_json
 from ..model.fields import flow_fields
 from ..model.keuzes import DossierSoort, Ernst, Organisatievorm, RegieDoel, RegieVanuit, RouteD
-from ..model.vocabulary import TAAKGROEP, TAKEN_MET_WET, Oordeel, Taak, Taakgroep, Wet
+from ..model.vocabulary import TAAKGROEP, Oordeel, Taak, Taakgroep, Wet
 from ..rules.spec import Specs
 from ..solver.check import Checker, Finding
 from ..solver.compiler import Compiled
@@ -136,7 +136,9 @@ class Audit:
             )
         return decision
 
-    def add(self, soort: str, ernst: Ernst, sectie: str, keuze: str, bericht: str, **kw: Any) -> None:
+    def add(
+        self, soort: str, ernst: Ernst, sectie: str, keuze: str, bericht: str, **kw: Any
+    ) -> None:
         self.found.append(Bevinding(soort, ernst, sectie, keuze, self.g.waar(keuze), bericht, **kw))
 
     def add_witnessed(
@@ -145,8 +147,15 @@ class Audit:
         flow, decision = found if found is not None else (None, None)
         regels = tuple(decision["regels"]) if decision else ()
         self.add(
-            soort, Ernst.FOUT, sectie, keuze, bericht, regels=regels, getuige=flow,
-            beslissing=decision, **kw,
+            soort,
+            Ernst.FOUT,
+            sectie,
+            keuze,
+            bericht,
+            regels=regels,
+            getuige=flow,
+            beslissing=decision,
+            **kw,
         )
 
     # -- the checks ----------------------------------------------------------------------
@@ -164,7 +173,10 @@ class Audit:
         inr = self.inr
         if inr.organisatie.vorm is None:
             self.add(
-                "keuze_ontbreekt", Ernst.FOUT, "1.2", "organisatie.vorm",
+                "keuze_ontbreekt",
+                Ernst.FOUT,
+                "1.2",
+                "organisatie.vorm",
                 "no organisation form: it decides who carries out the college's tasks as "
                 "verwerker and who is controller of the hulpverlening (the employer itself "
                 "never decides a flow, so no flow depends on it)",
@@ -172,36 +184,48 @@ class Audit:
         youth = Wet.JEUGDWET in inr.taken.toeleiding or Taak.JEUGDHULP in inr.taken.hulpverlening
         if youth and inr.routes.b_jeugd is None:
             self.choice_matters(
-                "routes.b_jeugd", "2.3",
+                "routes.b_jeugd",
+                "2.3",
                 "route b for youth not chosen: the first conversations are either toeleiding "
                 "(college) or vrij toegankelijke jeugdhulp (aanbieder, beroepsgeheim)",
-                (Taak.TOELEIDING, Wet.JEUGDWET), (Taak.JEUGDHULP, None),
+                (Taak.TOELEIDING, Wet.JEUGDWET),
+                (Taak.JEUGDHULP, None),
             )
         if inr.routes.d.keuze is None:
             self.choice_matters(
-                "routes.d.keuze", "2.5",
+                "routes.d.keuze",
+                "2.5",
                 "route d (vraagverheldering) has no keuze 1, 2 or 3: a professional cannot "
                 "know whether the conversation is toeleiding or hulpverlening",
-                (Taak.TOELEIDING, Wet.WMO), (Taak.MAATSCHAPPELIJK_WERK, None),
+                (Taak.TOELEIDING, Wet.WMO),
+                (Taak.MAATSCHAPPELIJK_WERK, None),
             )
         regie = inr.taken.regie
         if regie is not None and regie.vanuit is None:
             self.choice_matters(
-                "taken.regie.vanuit", "1.6",
+                "taken.regie.vanuit",
+                "1.6",
                 "the team does regie but the file does not say from which task; that task "
                 "decides the legal frame and the controller",
-                (Taak.REGIE_TOELEIDING, Wet.JEUGDWET), (Taak.REGIE_HULPVERLENING, Wet.JEUGDWET),
+                (Taak.REGIE_TOELEIDING, Wet.JEUGDWET),
+                (Taak.REGIE_HULPVERLENING, Wet.JEUGDWET),
             )
         if regie is not None and regie.doel is None:
             self.add(
-                "keuze_ontbreekt", Ernst.FOUT, "2.12", "taken.regie",
+                "keuze_ontbreekt",
+                Ernst.FOUT,
+                "2.12",
+                "taken.regie",
                 "the purpose of the regie is not given; it decides where the regie dossier "
                 "belongs and who may read it",
             )
         held = {t for d in inr.dossiers for t in d.taken}
         for t in sorted(inr.team_taken() - held):
             self.add(
-                "dossier_ontbreekt", Ernst.FOUT, "2.12", "dossiers",
+                "dossier_ontbreekt",
+                Ernst.FOUT,
+                "2.12",
+                "dossiers",
                 f"no dossier holds the data of the team's task {t.value}",
             )
 
@@ -220,7 +244,9 @@ class Audit:
         if found is not None:
             (fa, da), (fb, db) = found
             kw = {
-                "getuige": fa, "beslissing": da, "vergelijk": {"getuige": fb, "beslissing": db},
+                "getuige": fa,
+                "beslissing": da,
+                "vergelijk": {"getuige": fb, "beslissing": db},
                 "regels": tuple(dict.fromkeys([*da["regels"], *db["regels"]])),
             }
         self.add("keuze_ontbreekt", Ernst.FOUT, sectie, keuze, bericht, **kw)
@@ -264,14 +290,18 @@ class Audit:
                 sides = [t for t in d.taken if TAAKGROEP[t] is Taakgroep.HULPVERLENING]
                 to = [t for t in d.taken if TAAKGROEP[t] is Taakgroep.COLLEGE]
                 self.add_witnessed(
-                    "dossiers_niet_gescheiden", "2.12", f"dossiers[{i}].taken",
+                    "dossiers_niet_gescheiden",
+                    "2.12",
+                    f"dossiers[{i}].taken",
                     f"dossier {d.naam!r} mixes toeleiding and hulpverlening; this flow, which "
                     "the law does not permit, would happen just by reading it",
                     self.leak(sides, to, d),
                 )
         if not inr.autorisatie.per_dossier:
             self.add_witnessed(
-                "autorisatie_niet_per_dossier", "2.12", "autorisatie.per_dossier",
+                "autorisatie_niet_per_dossier",
+                "2.12",
+                "autorisatie.per_dossier",
                 "the team does toeleiding and hulpverlening but access is not authorised per "
                 "dossier; a toeleider could read this hulpverlening data",
                 self.leak(help_tasks, college, None),
@@ -287,17 +317,22 @@ class Audit:
 
     def regie(self) -> None:
         inr, regie = self.inr, self.inr.taken.regie
-        if regie is not None and regie.vanuit is RegieVanuit.TOELEIDING and (
-            regie.doel is RegieDoel.AFSTEMMING
+        if (
+            regie is not None
+            and regie.vanuit is RegieVanuit.TOELEIDING
+            and (regie.doel is RegieDoel.AFSTEMMING)
         ):
             self.add_witnessed(
-                "regie_doel", "2.11", "taken.regie.doel",
+                "regie_doel",
+                "2.11",
+                "taken.regie.doel",
                 "regie from the toeleidingstaak is limited to monitoring the granted provisions; "
                 "content alignment between care trajectories belongs to a hulpverlener",
                 self.witness(
                     self.c.ec.equals("van.taak", "regie_toeleiding"),
                     self.taak_in("naar", [Taak.JEUGDHULP, Taak.MAATSCHAPPELIJK_WERK]),
-                    self.categorie_in(BEHANDEL), self.not_permitted(),
+                    self.categorie_in(BEHANDEL),
+                    self.not_permitted(),
                     *self.routine(self.fv, self.c),
                 ),
             )
@@ -305,19 +340,25 @@ class Audit:
             if d.soort is not DossierSoort.REGIE:
                 continue
             college = [t for t in d.taken if TAAKGROEP[t] is Taakgroep.COLLEGE]
-            toeleiding_side = college or (regie is not None and regie.vanuit is RegieVanuit.TOELEIDING)
+            toeleiding_side = college or (
+                regie is not None and regie.vanuit is RegieVanuit.TOELEIDING
+            )
             treat = [c.value for c in d.mag_bevatten() if c.value in BEHANDEL]
             if not toeleiding_side or not treat:
                 continue
             naar = college or [Taak.REGIE_TOELEIDING]
             hulp = [t for t in Taak if TAAKGROEP[t] is Taakgroep.HULPVERLENING]
             self.add_witnessed(
-                "regiedossier_behandelgegevens", "2.12", f"dossiers[{i}]",
+                "regiedossier_behandelgegevens",
+                "2.12",
+                f"dossiers[{i}]",
                 f"regie dossier {d.naam!r} sits on the toeleiding side yet may hold "
                 f"{', '.join(treat)}; such data may not reach it",
                 self.witness(
-                    self.taak_in("van", hulp), self.taak_in("naar", naar),
-                    self.categorie_in(treat), self.not_permitted(),
+                    self.taak_in("van", hulp),
+                    self.taak_in("naar", naar),
+                    self.categorie_in(treat),
+                    self.not_permitted(),
                     *self.routine(self.fv, self.c),
                 ),
             )
@@ -326,13 +367,16 @@ class Audit:
         d = self.inr.routes.d
         if d.keuze is RouteD.HULPVERLENING and not d.instemming_inwoner:
             self.add_witnessed(
-                "keuze2_zonder_instemming", "2.5", "routes.d.instemming_inwoner",
+                "keuze2_zonder_instemming",
+                "2.5",
+                "routes.d.instemming_inwoner",
                 "keuze 2 (vraagverheldering as hulpverlening) is only possible with the "
                 "resident's consent; without it the conversation is toeleiding, and what was "
                 "gathered as hulpverlening does not simply reach the toeleiding",
                 self.witness(
                     self.taak_in("van", [Taak.JEUGDHULP, Taak.MAATSCHAPPELIJK_WERK]),
-                    self.taak_in("naar", [Taak.TOELEIDING]), self.not_permitted(),
+                    self.taak_in("naar", [Taak.TOELEIDING]),
+                    self.not_permitted(),
                     *self.routine(self.fv, self.c, toestemming="geweigerd"),
                 ),
             )
@@ -348,7 +392,9 @@ class Audit:
                 found = self.leak(others, [recht.rol], d)
                 if found is not None:
                     self.add_witnessed(
-                        "leesrecht_te_ruim", "2.12", f"autorisatie.lezen[{i}].dossiers[{j}]",
+                        "leesrecht_te_ruim",
+                        "2.12",
+                        f"autorisatie.lezen[{i}].dossiers[{j}]",
                         f"role {recht.rol.value} may read dossier {naam!r}, but its task may not "
                         "see all of it: the law does not permit this flow",
                         found,
@@ -361,7 +407,10 @@ class Audit:
         open_ = [w.value for w in inr.taken.toeleiding if not self.mandated(w)]
         if open_:
             self.add(
-                "verwerker_niet_vastgelegd", Ernst.FOUT, "1.2", "mandaten",
+                "verwerker_niet_vastgelegd",
+                Ernst.FOUT,
+                "1.2",
+                "mandaten",
                 f"the team ({inr.organisatie.vorm.value}) does toeleiding for the college under "
                 f"{', '.join(open_)}; the college stays controller, but no mandate with a "
                 "verwerkersovereenkomst makes the team its verwerker",
@@ -369,7 +418,10 @@ class Audit:
         for i, d in enumerate(inr.dossiers):
             if d.soort is DossierSoort.GEZIN and not d.per_gezinslid:
                 self.add(
-                    "gezinsdossier_niet_gesplitst", Ernst.WAARSCHUWING, "2.12", f"dossiers[{i}]",
+                    "gezinsdossier_niet_gesplitst",
+                    Ernst.WAARSCHUWING,
+                    "2.12",
+                    f"dossiers[{i}]",
                     f"family dossier {d.naam!r} does not keep the family part apart from the "
                     "dossiers of the individual members",
                 )
@@ -415,7 +467,12 @@ class Audit:
             if kern is not None:
                 bericht += f"; on this flow: {', '.join(kern.opzij)} sets it aside"
             self.from_checker(
-                None, own, index[own], (own, *by), bericht, flow,
+                None,
+                own,
+                index[own],
+                (own, *by),
+                bericht,
+                flow,
                 tuple(kern.to_list()) if kern else (),
             )
 
@@ -434,21 +491,33 @@ class Audit:
         ernst = Ernst(f.ernst) if f is not None else Ernst.FOUT
         self.found.append(
             Bevinding(
-                soort, ernst, regel.sectie, f"beleid.regels[{i}]", str(regel.waar), bericht,
-                regels=regels, getuige=flow,
-                beslissing=_short(self.replay(flow)) if flow is not None else None, kern=kern,
+                soort,
+                ernst,
+                regel.sectie,
+                f"beleid.regels[{i}]",
+                str(regel.waar),
+                bericht,
+                regels=regels,
+                getuige=flow,
+                beslissing=_short(self.replay(flow)) if flow is not None else None,
+                kern=kern,
             )
         )
 
     def dead_additions(self, mine: set[str]) -> None:
         """Local aanvullingen (extra duties) that are never attached."""
         for a in self.specs.aanvullingen:
-            if a.waar.file == self.g.bestand and self.checker.witness(
-                self.c.aanvulling_used[a.id]
-            ) is None:
+            if (
+                a.waar.file == self.g.bestand
+                and self.checker.witness(self.c.aanvulling_used[a.id]) is None
+            ):
                 self.add(
-                    "dood", Ernst.FOUT, a.sectie, "beleid.aanvullingen",
-                    f"local aanvulling {a.id} is never attached", regels=(a.id,),
+                    "dood",
+                    Ernst.FOUT,
+                    a.sectie,
+                    "beleid.aanvullingen",
+                    f"local aanvulling {a.id} is never attached",
+                    regels=(a.id,),
                 )
 
     def secrecy_witness(self, rule_id: str) -> dict[str, Any] | None:

@@ -75,7 +75,9 @@ class RouteKeuzeD:
     keuze: RouteD | None = attrs.field(default=None, metadata=_doc("keuze 1, 2 of 3"))
     instemming_inwoner: bool = attrs.field(
         default=False,
-        metadata=_doc("bij keuze 2: de gesprekken vinden alleen met instemming van de inwoner plaats"),
+        metadata=_doc(
+            "bij keuze 2: de gesprekken vinden alleen met instemming van de inwoner plaats"
+        ),
     )
 
 

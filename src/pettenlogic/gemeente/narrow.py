@@ -17,7 +17,7 @@ import attrs
 from ..decision import Decision
 from ..evaluate.interpreter import Evaluator, Trace
 from ..model.keuzes import Keuzegevolg, RegieVanuit, RouteD
-from ..model.vocabulary import TAAKGROEP, Taak, Taakgroep
+from ..model.vocabulary import Taak
 from ..rules.expr import Expr, Scope, parse_condition
 from ..rules.spec import Specs
 from .inrichting import Gemeente
@@ -130,7 +130,11 @@ def notes(
         if not evaluator._comp.compile(k.als)(trace.env, memo):
             out.append(
                 Keuzenoot(
-                    k.keuze, k.waarde, Keuzegevolg.BUITEN_INRICHTING, k.uitleg, gemeente.waar(k.keuze)
+                    k.keuze,
+                    k.waarde,
+                    Keuzegevolg.BUITEN_INRICHTING,
+                    k.uitleg,
+                    gemeente.waar(k.keuze),
                 )
             )
     out.extend(_frame_notes(gemeente, trace.env))
@@ -143,7 +147,11 @@ def _frame_notes(gemeente: Gemeente, env: dict[str, Any]) -> list[Keuzenoot]:
     taken = {env["van.taak"], env["naar.taak"]}
     out: list[Keuzenoot] = []
     regie = inr.taken.regie
-    if regie is not None and regie.vanuit is not None and taken & {"regie_toeleiding", "regie_hulpverlening"}:
+    if (
+        regie is not None
+        and regie.vanuit is not None
+        and taken & {"regie_toeleiding", "regie_hulpverlening"}
+    ):
         wie = "het college" if regie.vanuit is RegieVanuit.TOELEIDING else "de aanbieder"
         out.append(
             Keuzenoot(
@@ -186,7 +194,3 @@ def _frame_notes(gemeente: Gemeente, env: dict[str, Any]) -> list[Keuzenoot]:
                 )
             )
     return out
-
-
-def is_team_side(taak: Taak) -> Taakgroep:
-    return TAAKGROEP[taak]

@@ -132,7 +132,9 @@ def _set(path: tuple[str, ...]) -> Callable[[Inrichting, Any], Inrichting]:
 def _set_regie(field: str) -> Callable[[Inrichting, Any], Inrichting]:
     def go(inr: Inrichting, value: Any) -> Inrichting:
         regie = inr.taken.regie or Regie()
-        return attrs.evolve(inr, taken=attrs.evolve(inr.taken, regie=attrs.evolve(regie, **{field: value})))
+        return attrs.evolve(
+            inr, taken=attrs.evolve(inr.taken, regie=attrs.evolve(regie, **{field: value}))
+        )
 
     return go
 
@@ -146,16 +148,25 @@ def _split(i: int) -> Callable[[Inrichting, Any], Inrichting]:
         d = inr.dossiers[i]
         college = tuple(t for t in d.taken if TAAKGROEP[t] is Taakgroep.COLLEGE)
         rest = tuple(t for t in d.taken if t not in college)
-        part = attrs.evolve(d, naam=f"{d.naam}-toeleiding", soort=DossierSoort.TOELEIDING, taken=college)
+        part = attrs.evolve(
+            d, naam=f"{d.naam}-toeleiding", soort=DossierSoort.TOELEIDING, taken=college
+        )
         dossiers = (*inr.dossiers[:i], attrs.evolve(d, taken=rest), *inr.dossiers[i + 1 :], part)
         lezen = tuple(
-            attrs.evolve(r, dossiers=tuple(
-                f"{d.naam}-toeleiding" if n == d.naam and TAAKGROEP[r.rol] is Taakgroep.COLLEGE else n
-                for n in r.dossiers
-            ))
+            attrs.evolve(
+                r,
+                dossiers=tuple(
+                    f"{d.naam}-toeleiding"
+                    if n == d.naam and TAAKGROEP[r.rol] is Taakgroep.COLLEGE
+                    else n
+                    for n in r.dossiers
+                ),
+            )
             for r in inr.autorisatie.lezen
         )
-        return attrs.evolve(inr, dossiers=dossiers, autorisatie=attrs.evolve(inr.autorisatie, lezen=lezen))
+        return attrs.evolve(
+            inr, dossiers=dossiers, autorisatie=attrs.evolve(inr.autorisatie, lezen=lezen)
+        )
 
     return go
 
@@ -166,7 +177,10 @@ def _no_treatment(i: int) -> Callable[[Inrichting, Any], Inrichting]:
             return inr
         d = inr.dossiers[i]
         cats = tuple(c for c in d.mag_bevatten() if c.value not in BEHANDEL)
-        return attrs.evolve(inr, dossiers=(*inr.dossiers[:i], attrs.evolve(d, categorieen=cats), *inr.dossiers[i + 1 :]))
+        return attrs.evolve(
+            inr,
+            dossiers=(*inr.dossiers[:i], attrs.evolve(d, categorieen=cats), *inr.dossiers[i + 1 :]),
+        )
 
     return go
 
@@ -199,7 +213,11 @@ def _add_dossier(taak: Taak) -> Callable[[Inrichting, Any], Inrichting]:
     def go(inr: Inrichting, value: Any) -> Inrichting:
         if not value:
             return inr
-        soort = DossierSoort.TOELEIDING if TAAKGROEP[taak] is Taakgroep.COLLEGE else DossierSoort.HULPVERLENING
+        soort = (
+            DossierSoort.TOELEIDING
+            if TAAKGROEP[taak] is Taakgroep.COLLEGE
+            else DossierSoort.HULPVERLENING
+        )
         if taak in (Taak.REGIE_TOELEIDING, Taak.REGIE_HULPVERLENING):
             soort = DossierSoort.REGIE
         cats = None
@@ -271,38 +289,100 @@ class Synthese:
         inr, a = self.inr, self.audit
         vorm = self.var(
             Keuze(
-                "organisatie.vorm", tuple(Organisatievorm), inr.organisatie.vorm, True,
-                _set(("organisatie", "vorm")), gewicht=WEIGHT_REORGANISATION,
+                "organisatie.vorm",
+                tuple(Organisatievorm),
+                inr.organisatie.vorm,
+                True,
+                _set(("organisatie", "vorm")),
+                gewicht=WEIGHT_REORGANISATION,
             )
         )
         youth = Wet.JEUGDWET in inr.taken.toeleiding or Taak.JEUGDHULP in inr.taken.hulpverlening
         if youth:
-            self.var(Keuze("routes.b_jeugd", tuple(RouteB), inr.routes.b_jeugd, True, _set(("routes", "b_jeugd"))))
-        self.var(Keuze("routes.d.keuze", tuple(RouteD), inr.routes.d.keuze, True, _set(("routes", "d", "keuze"))))
-        instem = self.var(Keuze("routes.d.instemming_inwoner", (False, True), inr.routes.d.instemming_inwoner, True, _set(("routes", "d", "instemming_inwoner"))))
+            self.var(
+                Keuze(
+                    "routes.b_jeugd",
+                    tuple(RouteB),
+                    inr.routes.b_jeugd,
+                    True,
+                    _set(("routes", "b_jeugd")),
+                )
+            )
+        self.var(
+            Keuze(
+                "routes.d.keuze",
+                tuple(RouteD),
+                inr.routes.d.keuze,
+                True,
+                _set(("routes", "d", "keuze")),
+            )
+        )
+        instem = self.var(
+            Keuze(
+                "routes.d.instemming_inwoner",
+                (False, True),
+                inr.routes.d.instemming_inwoner,
+                True,
+                _set(("routes", "d", "instemming_inwoner")),
+            )
+        )
         self.constraints.append(z3.Implies(self.eq("routes.d.keuze", RouteD.HULPVERLENING), instem))
         regie = inr.taken.regie
         vanuit_toeleiding: z3.BoolRef = z3.BoolVal(False)
         if regie is not None:
-            self.var(Keuze("taken.regie.vanuit", tuple(RegieVanuit), regie.vanuit, True, _set_regie("vanuit")))
-            self.var(Keuze("taken.regie.doel", tuple(RegieDoel), regie.doel, True, _set_regie("doel")))
+            self.var(
+                Keuze(
+                    "taken.regie.vanuit",
+                    tuple(RegieVanuit),
+                    regie.vanuit,
+                    True,
+                    _set_regie("vanuit"),
+                )
+            )
+            self.var(
+                Keuze("taken.regie.doel", tuple(RegieDoel), regie.doel, True, _set_regie("doel"))
+            )
             vanuit_toeleiding = self.eq("taken.regie.vanuit", RegieVanuit.TOELEIDING)
-            self.constraints.append(z3.Implies(vanuit_toeleiding, self.eq("taken.regie.doel", RegieDoel.MONITORING)))
-        college = bool(inr.taken.toeleiding) or any(TAAKGROEP[m.taak] is Taakgroep.COLLEGE for m in inr.mandaten)
+            self.constraints.append(
+                z3.Implies(vanuit_toeleiding, self.eq("taken.regie.doel", RegieDoel.MONITORING))
+            )
+        college = bool(inr.taken.toeleiding) or any(
+            TAAKGROEP[m.taak] is Taakgroep.COLLEGE for m in inr.mandaten
+        )
         hulp = bool(inr.taken.hulpverlening)
         vanuit_hulp = z3.BoolVal(regie is not None) if regie is None else z3.Not(vanuit_toeleiding)
-        both = z3.And(z3.Or(z3.BoolVal(college), vanuit_toeleiding), z3.Or(z3.BoolVal(hulp), vanuit_hulp))
-        per = self.var(Keuze("autorisatie.per_dossier", (False, True), inr.autorisatie.per_dossier, True, _set(("autorisatie", "per_dossier"))))
+        both = z3.And(
+            z3.Or(z3.BoolVal(college), vanuit_toeleiding), z3.Or(z3.BoolVal(hulp), vanuit_hulp)
+        )
+        per = self.var(
+            Keuze(
+                "autorisatie.per_dossier",
+                (False, True),
+                inr.autorisatie.per_dossier,
+                True,
+                _set(("autorisatie", "per_dossier")),
+            )
+        )
         self.constraints.append(z3.Implies(both, per))
         split: dict[str, z3.ExprRef] = {}
         for i, d in enumerate(inr.dossiers):
             groups = {TAAKGROEP[t] for t in d.taken}
             if {Taakgroep.COLLEGE, Taakgroep.HULPVERLENING} <= groups:
-                split[d.naam] = self.var(Keuze(f"dossiers[{i}].gesplitst", (False, True), False, True, _split(i)))
+                split[d.naam] = self.var(
+                    Keuze(f"dossiers[{i}].gesplitst", (False, True), False, True, _split(i))
+                )
                 self.constraints.append(z3.Implies(both, split[d.naam]))
             if d.soort is DossierSoort.REGIE:
                 treat = any(c.value in BEHANDEL for c in d.mag_bevatten())
-                v = self.var(Keuze(f"dossiers[{i}].zonder_behandelgegevens", (False, True), not treat, True, _no_treatment(i)))
+                v = self.var(
+                    Keuze(
+                        f"dossiers[{i}].zonder_behandelgegevens",
+                        (False, True),
+                        not treat,
+                        True,
+                        _no_treatment(i),
+                    )
+                )
                 side = z3.BoolVal(any(TAAKGROEP[t] is Taakgroep.COLLEGE for t in d.taken))
                 self.constraints.append(z3.Implies(z3.Or(side, vanuit_toeleiding), v))
         held = {t for d in inr.dossiers for t in d.taken}
@@ -311,21 +391,38 @@ class Synthese:
             self.constraints.append(v)
         for i, recht in enumerate(inr.autorisatie.lezen):
             for naam in recht.dossiers:
-                d = inr.dossier(naam)
-                if d is None:
+                gelezen = inr.dossier(naam)
+                if gelezen is None:
                     continue
-                v = self.var(Keuze(f"autorisatie.lezen[{i}]:{naam}", (False, True), True, False, _drop_right(i, naam)))
-                self.constraints.append(z3.Implies(v, self.may_read(recht, d, split.get(naam))))
+                v = self.var(
+                    Keuze(
+                        f"autorisatie.lezen[{i}]:{naam}",
+                        (False, True),
+                        True,
+                        False,
+                        _drop_right(i, naam),
+                    )
+                )
+                self.constraints.append(
+                    z3.Implies(v, self.may_read(recht, gelezen, split.get(naam)))
+                )
         if inr.taken.toeleiding:
-            uitvoerder = _UITVOERDER.get(inr.organisatie.vorm or Organisatievorm.STICHTING, "wijkteamorganisatie")
+            uitvoerder = _UITVOERDER.get(
+                inr.organisatie.vorm or Organisatievorm.STICHTING, "wijkteamorganisatie"
+            )
             laws = inr.taken.toeleiding
             v = self.var(
                 Keuze(
-                    "mandaten+toeleiding", (False, True), all(a.mandated(w) for w in laws), False,
+                    "mandaten+toeleiding",
+                    (False, True),
+                    all(a.mandated(w) for w in laws),
+                    False,
                     _mandate(laws, uitvoerder),
                 )
             )
-            gemeente_zelf = vorm == self.sorts["organisatie.vorm"][1][Organisatievorm.ONDERDEEL_GEMEENTE]
+            gemeente_zelf = (
+                vorm == self.sorts["organisatie.vorm"][1][Organisatievorm.ONDERDEEL_GEMEENTE]
+            )
             self.constraints.append(z3.Implies(z3.Not(gemeente_zelf), v))
         bad = self.inconsistent_policy()
         for rid in _policy_ids(inr):
@@ -336,6 +433,7 @@ class Synthese:
     def may_read(self, recht: Leesrecht, d: Dossier, split: z3.ExprRef | None) -> z3.BoolRef:
         """Whether the role may read the dossier: no routine flow from the dossier's other
         tasks to the role's task is forbidden (after a split: from its own side only)."""
+
         def ok(taken: list[Taak]) -> bool:
             others = [t for t in taken if t is not recht.rol]
             return not others or self.audit.leak(others, [recht.rol], d) is None
@@ -364,14 +462,18 @@ class Synthese:
         mine = {
             k.pad: [c for c in self.constraints if _mentions(c, self.vars[k.pad])] for k in others
         }
-        total, shown = 0, []
-        while len(shown) < MAX_MODELS and s.check() == z3.sat:
+        total, models = 0, 0
+        shown: list[dict[str, Any]] = []
+        while models < MAX_MODELS and s.check() == z3.sat:
+            models += 1
             m = s.model()
             values = {k.pad: self.value(k.pad, m) for k in structural}
             total += self.free_factor(m, others, mine)
             if len(shown) < examples:
                 shown.append({p: _show(v) for p, v in values.items()})
-            s.add(z3.Or([self.vars[p] != m.eval(self.vars[p], model_completion=True) for p in values]))
+            s.add(
+                z3.Or([self.vars[p] != m.eval(self.vars[p], model_completion=True) for p in values])
+            )
         return total, tuple(shown)
 
     def free_factor(
@@ -385,7 +487,9 @@ class Synthese:
             options = [True] if k.pad.startswith("beleid:") else [False, True]
             factor *= sum(
                 all(
-                    z3.is_true(m.eval(z3.substitute(c, (v, z3.BoolVal(val))), model_completion=True))
+                    z3.is_true(
+                        m.eval(z3.substitute(c, (v, z3.BoolVal(val))), model_completion=True)
+                    )
                     for c in mine[k.pad]
                 )
                 for val in options
@@ -397,7 +501,9 @@ class Synthese:
         opt.add(*self.constraints)
         for k in self.keuzes:
             if k.huidig is not None:
-                current = self.sorts[k.pad][1][k.huidig] if k.pad in self.sorts else z3.BoolVal(k.huidig)
+                current = (
+                    self.sorts[k.pad][1][k.huidig] if k.pad in self.sorts else z3.BoolVal(k.huidig)
+                )
                 opt.add_soft(self.vars[k.pad] == current, k.gewicht)
         if opt.check() != z3.sat:  # pragma: no cover - the constraints always leave a way out
             raise RuntimeError("no consistent inrichting exists for these tasks")
@@ -413,7 +519,9 @@ class Synthese:
         by_pad = {k.pad: k for k in self.keuzes}
         inr = self.inr
         # list edits by index last, from the back, so earlier indices stay valid
-        for w in sorted(changes, key=lambda w: w.pad.startswith("dossiers[") and w.pad.endswith("gesplitst")):
+        for w in sorted(
+            changes, key=lambda w: w.pad.startswith("dossiers[") and w.pad.endswith("gesplitst")
+        ):
             inr = by_pad[w.pad].toepassen(inr, w.naar)
         return inr
 

@@ -85,36 +85,78 @@ class _Table:
         return self.ev.trace(flow_from_json(flow))
 
     def row(self, sectie: str, taken: tuple[Taak, ...], rol: str) -> Rij:
-        vvo, secrecy = set(), set()
-        verplicht, toegestaan, toestemming, plichten = set(), set(), set(), set()
+        vvo: set[str] = set()
+        secrecy: set[bool] = set()
+        verplicht: set[str] = set()
+        toegestaan: set[str] = set()
+        toestemming: set[str] = set()
+        plichten: set[str] = set()
         for taak in taken:
-            for wet in _wetten(taak)[:1] if taak not in TAKEN_MET_WET else _wetten(taak):
+            for wet in _wetten(taak):
                 here = _ctx(taak, wet)
-                t = self.trace({"gegevens": {"categorie": "hulpvraag"}, "van": {"taak": "algemeen_advies"}, "naar": here})
+                t = self.trace(
+                    {
+                        "gegevens": {"categorie": "hulpvraag"},
+                        "van": {"taak": "algemeen_advies"},
+                        "naar": here,
+                    }
+                )
                 vvo.add(t.verwerkingsverantwoordelijke[0])
                 for reg in Registratie:
-                    t = self.trace({"gegevens": {"categorie": "hulpvraag"}, "van": here, "naar": {"taak": "veilig_thuis"}, "professional": {"registratie": reg.value}})
+                    t = self.trace(
+                        {
+                            "gegevens": {"categorie": "hulpvraag"},
+                            "van": here,
+                            "naar": {"taak": "veilig_thuis"},
+                            "professional": {"registratie": reg.value},
+                        }
+                    )
                     secrecy.add(t.definitions.get("beroepsgeheim", False))
                 for target in Taak:
                     if target is taak:
                         continue
                     for twet in _wetten(target):  # a task with a wet: under any of them
-                        self.share(here, _ctx(target, twet), target.value, verplicht, toegestaan, toestemming, plichten)
-        geheim = "ja" if secrecy == {True} else "nee" if secrecy == {False} else "afhankelijk van registratie"
+                        self.share(
+                            here,
+                            _ctx(target, twet),
+                            target.value,
+                            verplicht,
+                            toegestaan,
+                            toestemming,
+                            plichten,
+                        )
+        geheim = (
+            "ja"
+            if secrecy == {True}
+            else "nee"
+            if secrecy == {False}
+            else "afhankelijk van registratie"
+        )
         namens = {"college": "het college van B&W", "aanbieder": "de aanbieder"}
         wie = sorted(vvo)
         return Rij(
-            sectie, tuple(t.value for t in taken), rol,
-            ", ".join(namens.get(v, v) for v in wie), ", ".join(wie), geheim,
-            tuple(sorted(verplicht)), tuple(sorted(toegestaan - verplicht)),
-            tuple(sorted(toestemming - verplicht - toegestaan)), tuple(sorted(plichten)),
+            sectie,
+            tuple(t.value for t in taken),
+            rol,
+            ", ".join(namens.get(v, v) for v in wie),
+            ", ".join(wie),
+            geheim,
+            tuple(sorted(verplicht)),
+            tuple(sorted(toegestaan - verplicht)),
+            tuple(sorted(toestemming - verplicht - toegestaan)),
+            tuple(sorted(plichten)),
             self.arranged(taken),
         )
 
     def share(self, van: dict[str, Any], naar: dict[str, Any], label: str, *sets: set[str]) -> None:
         verplicht, toegestaan, toestemming, plichten = sets
         for cat in CATEGORIES:
-            base = {"gegevens": {"categorie": cat}, "van": van, "naar": naar, "professional": {"beroepscode": True}}
+            base = {
+                "gegevens": {"categorie": cat},
+                "van": van,
+                "naar": naar,
+                "professional": {"beroepscode": True},
+            }
             plain = self.trace({**base, "omstandigheden": ROUTINE})
             if not self.inside(plain):
                 continue
@@ -125,7 +167,9 @@ class _Table:
                 toegestaan.add(label)
                 plichten.update(d.plicht_codes)
                 continue
-            asked = self.ev.decision(self.trace({**base, "omstandigheden": {**ROUTINE, "toestemming": "gegeven"}}))
+            asked = self.ev.decision(
+                self.trace({**base, "omstandigheden": {**ROUTINE, "toestemming": "gegeven"}})
+            )
             if asked.oordeel in PERMITS:
                 toestemming.add(label)
 
@@ -136,12 +180,18 @@ class _Table:
         notes = []
         for i, m in enumerate(inr.mandaten):
             if m.taak in taken:
-                rol = "verwerker" if m.verwerkersovereenkomst else "uitvoerder zonder vastgelegde verwerkersrol"
+                rol = (
+                    "verwerker"
+                    if m.verwerkersovereenkomst
+                    else "uitvoerder zonder vastgelegde verwerkersrol"
+                )
                 notes.append(f"{m.uitvoerder.value} als {rol} ({self.g.waar(f'mandaten[{i}]')})")
         dossiers = [d.naam for d in inr.dossiers if set(d.taken) & set(taken)]
         if dossiers:
             notes.append("dossier: " + ", ".join(dossiers))
-        readers = sorted({r.rol.value for r in inr.autorisatie.lezen for n in r.dossiers if n in dossiers})
+        readers = sorted(
+            {r.rol.value for r in inr.autorisatie.lezen for n in r.dossiers if n in dossiers}
+        )
         if readers:
             notes.append("leesrecht: " + ", ".join(readers))
         return "; ".join(notes)
@@ -160,16 +210,29 @@ def werkinstructie_rows(specs: Specs, gemeente: Gemeente | None = None) -> list[
 
 
 HEADERS = (
-    "taak", "rol medewerker", "namens", "verwerkingsverantwoordelijke", "beroepsgeheim",
-    "verplicht te verstrekken aan", "mag verstrekken aan", "alleen met toestemming aan", "plichten",
+    "taak",
+    "rol medewerker",
+    "namens",
+    "verwerkingsverantwoordelijke",
+    "beroepsgeheim",
+    "verplicht te verstrekken aan",
+    "mag verstrekken aan",
+    "alleen met toestemming aan",
+    "plichten",
 )
 
 
 def _cells(r: Rij, with_inrichting: bool) -> list[str]:
     cells = [
-        ", ".join(r.taken) + f" (§{r.sectie})", r.rol, r.namens, r.verwerkingsverantwoordelijke,
-        r.beroepsgeheim, ", ".join(r.verplicht_aan) or "-", ", ".join(r.toegestaan_aan) or "-",
-        ", ".join(r.met_toestemming_aan) or "-", ", ".join(r.plichten) or "-",
+        ", ".join(r.taken) + f" (§{r.sectie})",
+        r.rol,
+        r.namens,
+        r.verwerkingsverantwoordelijke,
+        r.beroepsgeheim,
+        ", ".join(r.verplicht_aan) or "-",
+        ", ".join(r.toegestaan_aan) or "-",
+        ", ".join(r.met_toestemming_aan) or "-",
+        ", ".join(r.plichten) or "-",
     ]
     return [*cells, r.inrichting or "-"] if with_inrichting else cells
 
@@ -177,13 +240,20 @@ def _cells(r: Rij, with_inrichting: bool) -> list[str]:
 def render(rows: list[Rij], fmt: str = "markdown", gemeente: Gemeente | None = None) -> str:
     """The table as Markdown or HTML."""
     headers = [*HEADERS, "inrichting"] if gemeente else list(HEADERS)
-    title = f"Werkinstructie {gemeente.inrichting.gemeente}" if gemeente else "Werkinstructie (generiek)"
+    title = (
+        f"Werkinstructie {gemeente.inrichting.gemeente}"
+        if gemeente
+        else "Werkinstructie (generiek)"
+    )
     body = [_cells(r, gemeente is not None) for r in rows]
     if fmt == "html":
         esc = html.escape
         head = "".join(f"<th>{esc(h)}</th>" for h in headers)
         trs = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in body)
-        return f"<h2>{esc(title)}</h2>\n<table>\n<thead><tr>{head}</tr></thead>\n<tbody>{trs}</tbody>\n</table>"
+        return (
+            f"<h2>{esc(title)}</h2>\n<table>\n<thead><tr>{head}</tr></thead>\n"
+            f"<tbody>{trs}</tbody>\n</table>"
+        )
     lines = [f"## {title}", "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in body]
     return "\n".join(lines)

@@ -28,7 +28,8 @@ class RouteB(Described):
     TOELEIDING = "toeleiding", "direct toeleiding namens het college (Jeugdwet)"
     VRIJ_TOEGANKELIJK = (
         "vrij_toegankelijke_jeugdhulp",
-        "eerst gesprekken als vrij toegankelijke jeugdhulp, met instemming; daarna zo nodig toeleiding",
+        "eerst gesprekken als vrij toegankelijke jeugdhulp, met instemming; "
+        "daarna zo nodig toeleiding",
     )
 
 
@@ -50,7 +51,10 @@ class RouteD(Described):
 class RegieVanuit(Described):
     """The task from which the team's regie or coördinatie is done (handreiking §1.6)."""
 
-    HULPVERLENING = "hulpverlening", "regie vanuit de hulpverlenerstaak (aanbieder verantwoordelijk)"
+    HULPVERLENING = (
+        "hulpverlening",
+        "regie vanuit de hulpverlenerstaak (aanbieder verantwoordelijk)",
+    )
     TOELEIDING = "toeleiding", "regie vanuit de toeleidingstaak (college verantwoordelijk)"
 
 
