@@ -42,7 +42,7 @@ def open_gemeente_rulebook(gemeente: str, rules: str | None) -> Rulebook:
         return load_gemeente_rulebook(gemeente, rules)
     except SpecError as exc:
         fail(
-            f"invalid gemeente {gemeente} or rule folder {rules or bundled_specs()}:", exc.problems
+            f"invalid rule folder {rules or bundled_specs()} or gemeente {gemeente}:", exc.problems
         )
 
 
@@ -60,6 +60,7 @@ RULES_OPTION = click.option(
 )
 GEMEENTE_OPTION = click.option(
     "--gemeente",
+    type=click.Path(dir_okay=False),
     default=None,
     metavar="FILE|NAME",
     help="A gemeente.yaml (or the name of a bundled example in specs/gemeenten/): "

@@ -32,7 +32,7 @@ def open_gemeente(gemeente: str, rules: str | None) -> tuple[Any, Specs]:
         return load_with_rules(gemeente, rules)
     except SpecError as exc:
         fail(
-            f"invalid gemeente {gemeente} or rule folder {rules or bundled_specs()}:", exc.problems
+            f"invalid rule folder {rules or bundled_specs()} or gemeente {gemeente}:", exc.problems
         )
 
 

@@ -116,6 +116,7 @@ def prove(
 )
 @click.option(
     "--gemeente",
+    type=click.Path(dir_okay=False),
     default=None,
     metavar="FILE|NAME",
     help="A gemeente.yaml to audit (or a bundled example's name), or a file of the "
