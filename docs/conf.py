@@ -15,6 +15,7 @@ from sphinx.errors import ConfigError
 
 from pettenlogic import SpecError, __version__
 from pettenlogic.docgen.build import build_docs
+from pettenlogic.docgen.gemeenten import write_gemeente_docs
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -29,6 +30,8 @@ try:
         whatif_dir=REPO / "specs" / "whatif",
         decisions_md=HERE / "decisions.md",
     )
+    # werkinstructie tables (generic and per example gemeente) and the gemeente schema
+    write_gemeente_docs(HERE / "generated", REPO / "specs")
 except SpecError as exc:
     raise ConfigError(
         "the rule files do not load, so the generated pages cannot be written:\n  "

@@ -644,8 +644,9 @@ def test_security_page_states_the_current_rule_file_limits() -> None:
     checked = 0
     for line in rows:
         cells = [c.strip() for c in line.strip("|").split("|")]
-        module, _, name = cells[-1].strip("`").partition(".")
-        value = getattr(importlib.import_module(f"pettenlogic.rules.{module}"), name)
+        module, _, name = cells[-1].strip("`").rpartition(".")
+        package = "pettenlogic" if "." in module else "pettenlogic.rules"
+        value = getattr(importlib.import_module(f"{package}.{module}"), name)
         text = cells[1]
         mib = value / 2**20
         assert f"{value:,}" in text or (mib.is_integer() and f"{int(mib)} MiB" in text), line

@@ -48,6 +48,7 @@ class Decision:
         uitleg: the explanation, one line per step, in ``lang``.
         rulebook: the digest of the rule set that decided (for reproducibility).
         lang: the language of ``tekst`` and ``uitleg`` (``nl`` or ``en``).
+        inrichting: only with a gemeente's inrichting: the local choices that bore on it.
     """
 
     oordeel: Oordeel
@@ -61,6 +62,7 @@ class Decision:
     uitleg: str
     rulebook: str
     lang: str = "nl"
+    inrichting: dict[str, Any] | None = None
 
     @property
     def plicht_codes(self) -> tuple[str, ...]:
@@ -83,6 +85,7 @@ class Decision:
             "regels": list(self.regels),
             "uitleg": self.uitleg,
             "rulebook": self.rulebook,
+            **({} if self.inrichting is None else {"inrichting": self.inrichting}),
         }
 
     def to_json(self, indent: int | None = None) -> str:

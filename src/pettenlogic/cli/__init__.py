@@ -3,7 +3,8 @@
 Exit codes per command are listed in the docs (command line page). Modules:
 :mod:`.decide` (``decide``), :mod:`.catalogue` (``schema``, ``rules``),
 :mod:`.demo` (``demo``), :mod:`.maps` (``kaart``), :mod:`.verify` (``prove``, ``check``,
-``diff``), :mod:`.serve` (``serve``, the HTTP API), :mod:`.export` (``export``);
+``diff``), :mod:`.serve` (``serve``, the HTTP API), :mod:`.export` (``export``),
+:mod:`.gemeente` (``inrichtingen``, ``werkinstructie`` and the audit of ``check --gemeente``);
 :mod:`.reading`, :mod:`.jsonl` and :mod:`.progress` read and stream flows,
 :mod:`.text` renders a decision, :mod:`.common` holds what they share.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import catalogue, decide, demo, export, maps, serve, verify
+from . import catalogue, decide, demo, export, gemeente, maps, serve, verify
 from .reading import MAX_ERROR_LINES, MAX_FLOWS, MAX_INPUT_MIB
 
 __all__ = ["MAX_ERROR_LINES", "MAX_FLOWS", "MAX_INPUT_MIB", "main"]
@@ -36,5 +37,7 @@ for _command in (
     verify.diff,
     serve.serve,
     export.export,
+    gemeente.inrichtingen,
+    gemeente.werkinstructie,
 ):
     main.add_command(_command)

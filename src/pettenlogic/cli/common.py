@@ -33,6 +33,19 @@ def open_rulebook(rules: str | None) -> Rulebook:
         fail(f"invalid rule folder {rules or bundled_specs()}:", exc.problems)
 
 
+def open_gemeente_rulebook(gemeente: str, rules: str | None) -> Rulebook:
+    """The rulebook within a gemeente's inrichting (or its lokaal rules); exits 2 when
+    the gemeente file or the rules do not load."""
+    from ..gemeente.rulebook import load_gemeente_rulebook
+
+    try:
+        return load_gemeente_rulebook(gemeente, rules)
+    except SpecError as exc:
+        fail(
+            f"invalid rule folder {rules or bundled_specs()} or gemeente {gemeente}:", exc.problems
+        )
+
+
 def dump_json(value: Any) -> str:
     """Indented JSON with non-ASCII kept, as every command prints it."""
     return json.dumps(value, ensure_ascii=False, indent=2)
@@ -44,6 +57,14 @@ RULES_OPTION = click.option(
     type=click.Path(file_okay=False, dir_okay=True),
     default=None,
     help="Spec folder (or its rules/ folder) to use instead of the bundled one.",
+)
+GEMEENTE_OPTION = click.option(
+    "--gemeente",
+    type=click.Path(dir_okay=False),
+    default=None,
+    metavar="FILE|NAME",
+    help="A gemeente.yaml (or the name of a bundled example in specs/gemeenten/): "
+    "use its inrichting and local policy.",
 )
 LANG_OPTION = click.option(
     "--lang",

@@ -10,8 +10,17 @@ from pathlib import Path
 
 import click
 
-from ..rulebook import ENGINES
-from .common import EXIT_INVALID, LANG_OPTION, RULES_OPTION, dump_json, fail, open_rulebook
+from ..rulebook import ENGINES, Rulebook
+from .common import (
+    EXIT_INVALID,
+    GEMEENTE_OPTION,
+    LANG_OPTION,
+    RULES_OPTION,
+    dump_json,
+    fail,
+    open_gemeente_rulebook,
+    open_rulebook,
+)
 from .reading import MAX_ERROR_LINES, MAX_FLOWS, MAX_INPUT_MIB, flows_from, read_json
 from .text import render_decision
 
@@ -20,6 +29,7 @@ from .text import render_decision
 @click.option("--json", "as_json", is_flag=True, help="Print the decision JSON of the contract.")
 @LANG_OPTION
 @RULES_OPTION
+@GEMEENTE_OPTION
 @click.option(
     "--engine",
     type=click.Choice(ENGINES),
@@ -66,6 +76,7 @@ def decide(
     as_json: bool,
     lang: str,
     rules: str | None,
+    gemeente: str | None,
     engine: str,
     max_input: int,
     max_flows: int,
@@ -83,15 +94,18 @@ def decide(
     With --jsonl, INPUT holds one flow per line (or {"id": ..., "flow": {...}})
     and each line gives one record {"regel": N, "beslissing": {...}} in input
     order, in flat memory; invalid lines are reported on stderr.
+
+    With --gemeente, each decision also says which local choices bore on it.
     """
+    book = open_gemeente_rulebook(gemeente, rules) if gemeente else None
     if jsonl:
-        _decide_jsonl(source, rules, lang, engine, on_error, workers)
+        _decide_jsonl(source, book or open_rulebook(rules), lang, engine, on_error, workers)
         return
     if workers != 1 or on_error != "fail":
         fail("--workers and --on-error apply only with --jsonl")
     shown = "<stdin>" if source == "-" else source
     flows, many = flows_from(read_json(source, max_input << 20), shown, max_flows)
-    book = open_rulebook(rules)
+    book = book or open_rulebook(rules)
     decisions = (book.decide(f, lang, engine=engine) for f in flows)
     if as_json:
         if not many:
@@ -113,13 +127,12 @@ def decide(
 
 
 def _decide_jsonl(
-    source: str, rules: str | None, lang: str, engine: str, on_error: str, workers: int
+    source: str, book: Rulebook, lang: str, engine: str, on_error: str, workers: int
 ) -> None:
     """Stream decisions of a JSON Lines input; exit 2 if any line was invalid."""
     from .jsonl import LineError, decide_stream, read_lines
     from .progress import Progress
 
-    book = open_rulebook(rules)
     try:
         stream = sys.stdin.buffer if source == "-" else Path(source).open("rb")  # noqa: SIM115
     except OSError as exc:

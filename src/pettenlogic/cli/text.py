@@ -34,5 +34,12 @@ def render_decision(decision: Decision, lang: str = "nl") -> str:
         lines.append(f"{w['bronnen']}: {w['none']}")
     lines.append(f"{w['uitleg']}:")
     lines.extend(f"  {line}" for line in decision.uitleg.splitlines())
+    if decision.inrichting is not None:
+        lines.append(f"inrichting ({decision.inrichting['gemeente']}):")
+        for k in decision.inrichting["keuzes"] or [{"keuze": w["none"]}]:
+            if "gevolg" in k:
+                lines.append(f"  - {k['keuze']} = {k['waarde']} [{k['gevolg']}]: {k['uitleg']}")
+            else:
+                lines.append(f"  - {k['keuze']}")
     lines.append(f"rulebook: {decision.rulebook}")
     return "\n".join(lines)

@@ -21,7 +21,8 @@ from ..rules.loader import SpecError, bundled_specs, load_specs
 from ..rules.shipped import whatif_folder
 from ..rules.spec import Specs
 from ..solver.properties import load_properties
-from .common import LANG_OPTION, dump_json, fail
+from .common import GEMEENTE_OPTION, LANG_OPTION, dump_json, fail
+from .gemeente import open_gemeente, run_audit, specs_and_kaders
 from .words import WORDS
 
 if TYPE_CHECKING:
@@ -56,15 +57,23 @@ def _dump(data: Any) -> None:
 @click.option(
     "--timeout", type=TIMEOUT_TYPE, default=20, show_default=True, help="Seconds per property."
 )
+@GEMEENTE_OPTION
 @LANG_OPTION
 @click.argument("names", nargs=-1)
 def prove(
-    rules: str | None, as_json: bool, timeout: float, lang: str, names: tuple[str, ...]
+    rules: str | None,
+    as_json: bool,
+    timeout: float,
+    gemeente: str | None,
+    lang: str,
+    names: tuple[str, ...],
 ) -> None:
-    """Prove the properties of the rule set (all, or NAME…)."""
+    """Prove the properties of the rule set (all, or NAME…); with --gemeente over the
+    flows of that gemeente's inrichting, with its local policy."""
     from ..solver.prove import InternalMismatch, prove_all
 
-    specs = _specs(rules)
+    local, kaders = specs_and_kaders(gemeente, rules)
+    specs = local or _specs(rules)
     try:
         props = load_properties(specs, rules)
     except SpecError as exc:
@@ -76,7 +85,9 @@ def prove(
 
         fail("unknown property: " + ", ".join(f"{n}{suggest(n, sorted(known))}" for n in unknown))
     try:
-        outcomes = prove_all(specs, props, list(names) or None, max(1, int(timeout * 1000)), lang)
+        outcomes = prove_all(
+            specs, props, list(names) or None, max(1, int(timeout * 1000)), kaders, lang
+        )
     except InternalMismatch as exc:
         fail(f"internal error, Z3 and the evaluator disagree: {exc}", code=EXIT_INTERNAL)
     if as_json:
@@ -124,7 +135,9 @@ def prove(
     "--gemeente",
     type=click.Path(dir_okay=False),
     default=None,
-    help="A file of the gemeente's own (lokaal) rules to check against the law.",
+    metavar="FILE|NAME",
+    help="A gemeente.yaml to audit (or a bundled example's name), or a file of the "
+    "gemeente's own (lokaal) rules to check against the law.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
 @click.option("--info", is_flag=True, help="Also list informational overlaps.")
@@ -156,7 +169,12 @@ def check(
     from ..solver.check import CheckTimeout
     from ..solver.check import check as run_check
 
-    specs = _specs(rules, gemeente)
+    if gemeente is not None:
+        g, specs = open_gemeente(gemeente, rules)
+        if g is not None:
+            run_audit(g, specs, as_json, timeout)
+    else:
+        specs = _specs(rules)
     start = time.perf_counter()
     complete = True
     try:
@@ -229,6 +247,7 @@ def check(
     show_default=True,
     help="Stop after this many groups of differing flows.",
 )
+@GEMEENTE_OPTION
 @LANG_OPTION
 def diff(
     dir_a: str | None,
@@ -238,12 +257,14 @@ def diff(
     fmt: str,
     timeout: float,
     max_groups: int,
+    gemeente: str | None,
     lang: str,
 ) -> None:
     """Flows whose verdict or duties differ between two rule sets, grouped.
 
     Give two spec folders, or --whatif NAME to compare a shipped what-if with the
-    bundled rules (or with DIR_A).
+    bundled rules (or with DIR_A). With --gemeente both get its local policy and
+    only its inrichting's flows count.
     """
     from ..solver.diff import semantic_diff
 
@@ -256,8 +277,12 @@ def diff(
             fail(exc.problems[0])
     elif dir_a is None or dir_b is None:
         fail("diff needs two spec folders DIR_A DIR_B, or --whatif NAME")
-    a, b = _specs(dir_a), _specs(dir_b)
-    result = semantic_diff(a, b, max_groups=max_groups, timeout_ms=max(1, int(timeout * 1000)))
+    a, kaders = specs_and_kaders(gemeente, dir_a)
+    b, _same = specs_and_kaders(gemeente, dir_b)
+    a, b = a or _specs(dir_a), b or _specs(dir_b)
+    result = semantic_diff(
+        a, b, max_groups=max_groups, timeout_ms=max(1, int(timeout * 1000)), kaders=kaders
+    )
     if as_json and fmt not in ("text", "json"):
         fail(f"--json and --format {fmt} exclude each other")
     fmt = "json" if as_json else fmt

@@ -928,15 +928,20 @@ class _Loader:
         extra: tuple[Path, ...] = (),
         local_only: tuple[Path, ...] = (),
         weglaten: frozenset[str] = frozenset(),
+        beleid: tuple[LokaalBeleid, ...] = (),
     ) -> Specs:
         try:
-            return self.load(extra, local_only, weglaten)
+            return self.load(extra, local_only, weglaten, beleid)
         except _TooMany:
             stop = f"stopped after {MAX_PROBLEMS} problems; fix these first"
             raise SpecError([*self.problems, f"{self.shown(self.rules_dir)}:0: {stop}"]) from None
 
     def load(
-        self, extra: tuple[Path, ...], local_only: tuple[Path, ...], weglaten: frozenset[str]
+        self,
+        extra: tuple[Path, ...],
+        local_only: tuple[Path, ...],
+        weglaten: frozenset[str],
+        beleid: tuple[LokaalBeleid, ...] = (),
     ) -> Specs:
         self.load_secties(self.root / "handreiking.yaml")
         self.load_artikelen(self.root / "artikelen.yaml")
@@ -948,10 +953,13 @@ class _Loader:
             data = self.read(path, source)
             if data is not None:
                 self.raw_files.append((path, self.shown(path), data))
+        for b in beleid:  # already parsed (from a gemeente file), with its own lines
+            self.hash.update(f"gemeente/{Path(b.bestand).name}".encode() + b"\0" + b.bron + b"\0")
+            self.raw_files.append((Path(b.bestand), b.bestand, b.data))
         self.count_entries()
         self.collect_names()
         regels, defs, aanv, toek = self.load_themes()
-        local_files = {self.shown(p) for p in local_only}
+        local_files = {self.shown(p) for p in local_only} | {b.bestand for b in beleid}
         for r in regels:
             if r.waar.file in local_files and r.laag is not Laag.LOKAAL:
                 self.problems.append(
@@ -1149,12 +1157,27 @@ def _additions(ctx: _Ctx, names: list[Any], folder: Path, line: int) -> tuple[Pa
     return tuple(out)
 
 
-def load_specs(path: Path | str | None = None, gemeente: Path | str | None = None) -> Specs:
+@attrs.frozen
+class LokaalBeleid:
+    """A gemeente's local policy, already parsed from its ``gemeente.yaml``: a theme
+    mapping (``regels`` and friends) whose lines are lines of that file."""
+
+    bestand: str
+    data: Any = attrs.field(eq=False)
+    bron: bytes = attrs.field(eq=False, repr=False)
+
+
+def load_specs(
+    path: Path | str | None = None,
+    gemeente: Path | str | None = None,
+    beleid: tuple[LokaalBeleid, ...] = (),
+) -> Specs:
     """Load and validate a spec folder (default: the bundled one).
 
     A folder with a ``whatif.yaml`` is a what-if variant of a base folder: it drops
     the rules listed under ``weglaten`` and adds the theme files under
-    ``toevoegen``. ``gemeente`` adds a file of the gemeente's own (lokaal) rules.
+    ``toevoegen``. ``gemeente`` adds a file of the gemeente's own (lokaal) rules;
+    ``beleid`` adds the local policy of an inrichting (see :mod:`pettenlogic.gemeente`).
     """
     extra: tuple[Path, ...] = ()
     weglaten: frozenset[str] = frozenset()
@@ -1166,4 +1189,4 @@ def load_specs(path: Path | str | None = None, gemeente: Path | str | None = Non
     for f in local:
         if not _present(f):
             raise SpecError([f"{f}:0: gemeente file not found"])
-    return _Loader(root, rules_dir).run(extra, local, weglaten)
+    return _Loader(root, rules_dir).run(extra, local, weglaten, beleid)

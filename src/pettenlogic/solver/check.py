@@ -304,6 +304,140 @@ class Checker:
         if timed_out:
             self._expired()
 
+    # -- the same questions for a subset of the rules, on the persistent solver (the
+    # gemeente audit narrows that solver with its kaders and asks about its own rules)
+
+    def exceptions(self, rules: tuple[Regel, ...]) -> None:
+        """Exceptions from a lower layer to a higher one (which the semantics ignores)."""
+        by_id = {r.id: r for r in self.specs.regels}
+        for r in rules:
+            for target in r.uitzondering_op:
+                t = by_id.get(target)
+                if t is not None and r.rang < t.rang:
+                    self.found.append(
+                        Finding(
+                            "uitzondering_zonder_effect",
+                            "fout",
+                            (r.id, t.id),
+                            f"{r.id} ({r.laag.value}) is declared an exception to {t.id} "
+                            f"({t.laag.value}); a lower layer cannot set aside a higher one",
+                        )
+                    )
+
+    def dead_or_shadowed(self, rules: tuple[Regel, ...]) -> None:
+        c = self.c
+        for r in rules:
+            if self.witness(c.applies[r.id]) is None:
+                self.found.append(
+                    Finding(
+                        "dood",
+                        "fout",
+                        (r.id,),
+                        f"{r.id} can never apply to a well-formed flow",
+                        kern=self.core(r),
+                    )
+                )
+                continue
+            if self.witness(c.deciding[r.id]) is None:
+                self.found.append(
+                    Finding(
+                        "overschaduwd",
+                        "waarschuwing",
+                        (r.id,),
+                        f"{r.id} applies to some flows but never decides one",
+                        self.witness(c.applies[r.id]),
+                    )
+                )
+
+    def dead_extras(self) -> None:
+        """Aanvullingen never attached and toekenningen that never take effect."""
+        c, out = self.c, self.found
+        for a in self.specs.aanvullingen:
+            if self.witness(c.aanvulling_used[a.id]) is None:
+                out.append(Finding("dood", "fout", (a.id,), f"aanvulling {a.id} is never attached"))
+        for tk in self.specs.toekenningen:
+            used = c.grondslag_used.get(tk.id) if tk.kenmerk == "grondslag" else None
+            term = used if used is not None else c.vvo_chosen.get(tk.id)
+            if term is not None and self.witness(term) is None:
+                out.append(
+                    Finding("dood", "fout", (tk.id,), f"toekenning {tk.id} never takes effect")
+                )
+
+    def conflicts(self, rules: tuple[Regel, ...]) -> None:
+        """Rules of one layer and opposite polarity that meet (at least one in ``rules``)."""
+        c, out, every = self.c, self.found, self.specs.regels
+        mine = {r.id for r in rules}
+        for i, r in enumerate(every):
+            for s in every[i + 1 :]:
+                if r.laag is not s.laag or r.permissief == s.permissief:
+                    continue
+                if r.id not in mine and s.id not in mine:
+                    continue
+                both = z3.And(c.effective[r.id], c.effective[s.id])
+                effects = {r.effect.value, s.effect.value}
+                flow = self.witness(both)
+                if flow is None:
+                    continue
+                if "plicht" in effects:
+                    out.append(
+                        Finding(
+                            "conflict",
+                            "fout",
+                            (r.id, s.id),
+                            f"{r.id} ({r.effect.value}) and {s.id} "
+                            f"({s.effect.value}) both take effect in layer "
+                            f"{r.laag.value}",
+                            flow,
+                        )
+                    )
+                else:
+                    out.append(
+                        Finding(
+                            "overlap",
+                            "info",
+                            (r.id, s.id),
+                            f"{r.id} and {s.id} meet in layer {r.laag.value}; the verbod wins",
+                            flow,
+                        )
+                    )
+
+    def local(self, rules: tuple[Regel, ...]) -> None:
+        """Local rules that the law sets aside, and local grounds without a legal one."""
+        c, out, every = self.c, self.found, self.specs.regels
+        for r in rules:
+            if r.laag.value != "lokaal":
+                continue
+            for s in every:
+                if s.rang > r.rang and s.permissief != r.permissief:
+                    flow = self.witness(z3.And(c.effective[r.id], c.effective[s.id]))
+                    if flow is not None:
+                        out.append(
+                            Finding(
+                                "lokaal_opzij",
+                                "fout",
+                                (r.id, s.id),
+                                f"local rule {r.id} is set aside by {s.id} "
+                                f"({s.laag.value}) on this flow",
+                                flow,
+                            )
+                        )
+            if r.permissief:
+                higher_permit = z3.Or(
+                    [c.effective[s.id] for s in every if s.rang > r.rang and s.permissief]
+                )
+                flow = self.witness(c.active[r.id], z3.Not(higher_permit))
+                if flow is not None:
+                    out.append(
+                        Finding(
+                            "lokale_grond_zonder_wet",
+                            "fout",
+                            (r.id,),
+                            f"local rule {r.id} permits a flow that no rule of "
+                            "the law or guidance permits",
+                            flow,
+                        )
+                    )
+
 
 #: below this many query groups, starting processes costs more than it saves
 PARALLEL_MIN_GROUPS = 400

@@ -18,6 +18,7 @@ import z3
 from ..evaluate import Evaluator
 from ..model.convert import flow_from_json, flow_to_json
 from ..model.vocabulary import Plicht
+from ..rules.expr import Expr
 from ..rules.spec import Specs
 from .compiler import Compiled
 from .guard import serialized
@@ -59,8 +60,13 @@ class DiffResult:
 
 @serialized
 def semantic_diff(
-    a: Specs, b: Specs, max_groups: int = 5000, timeout_ms: int = 60_000
+    a: Specs,
+    b: Specs,
+    max_groups: int = 5000,
+    timeout_ms: int = 60_000,
+    kaders: tuple[Expr, ...] = (),
 ) -> DiffResult:
+    """Groups of flows whose verdict or duties differ (flows within ``kaders`` only)."""
     start = time.perf_counter()
     fv = FlowVars("")
     ca, cb = Compiled(a, fv), Compiled(b, fv)
@@ -68,7 +74,7 @@ def semantic_diff(
     differs = z3.Or(ca.verdict != cb.verdict, *duty_diff.values())
     s = z3.Solver()
     deadline = time.monotonic() + timeout_ms / 1000
-    s.add(*fv.well_formed(), differs)
+    s.add(*fv.well_formed(), differs, *(ca.ec.compile(k) for k in kaders))
     ev_a, ev_b = Evaluator(a), Evaluator(b)
     groups: list[Group] = []
     complete = True

@@ -17,7 +17,7 @@ import z3
 from ..evaluate import Evaluator
 from ..model.convert import flow_from_json, flow_to_json
 from ..model.vocabulary import Oordeel, Plicht, Voorwaarde
-from ..rules.expr import And, Const, Not, Or
+from ..rules.expr import And, Const, Expr, Not, Or
 from ..rules.spec import Bron, Specs
 from .compiler import Compiled
 from .guard import serialized
@@ -146,9 +146,17 @@ class PropertyCompiler:
 class Prover:
     """Compiles a rule set once per side and proves properties against it."""
 
-    def __init__(self, specs: Specs, timeout_ms: int = 20_000, lang: str = "nl") -> None:
+    def __init__(
+        self,
+        specs: Specs,
+        timeout_ms: int = 20_000,
+        kaders: tuple[Expr, ...] = (),
+        lang: str = "nl",
+    ) -> None:
         self.specs = specs
         self.timeout_ms = timeout_ms
+        #: conditions every flow meets (a gemeente's inrichting narrows the flows)
+        self.kaders = kaders
         self.lang = lang
         self.evaluator = Evaluator(specs)
         self._single: tuple[FlowVars, Compiled] | None = None
@@ -172,6 +180,7 @@ class Prover:
             fvs, comp = self.pair()
             pc = PropertyCompiler(comp)
             asserts = [*fvs["a"].well_formed(), *fvs["b"].well_formed()]
+            asserts += [comp[s].ec.compile(k) for s in ("a", "b") for k in self.kaders]
             for path in fvs["a"].fields:
                 if path not in prop.verschil:
                     asserts.append(fvs["a"][path] == fvs["b"][path])
@@ -183,6 +192,7 @@ class Prover:
         fv, c = self.single()
         pc = PropertyCompiler({"a": c})
         asserts = [*fv.well_formed(), pc.compile(prop.voor), z3.Not(pc.compile(prop.geldt))]
+        asserts += [c.ec.compile(k) for k in self.kaders]
         return asserts, {"a": fv}
 
     def prove(self, prop: Eigenschap) -> Outcome:
@@ -252,9 +262,10 @@ def prove_all(
     props: list[Eigenschap],
     names: list[str] | None = None,
     timeout_ms: int = 20_000,
+    kaders: tuple[Expr, ...] = (),
     lang: str = "nl",
 ) -> list[Outcome]:
     """Prove the properties (all, or those named); counterexample decisions in ``lang``."""
-    prover = Prover(specs, timeout_ms, lang)
+    prover = Prover(specs, timeout_ms, kaders, lang)
     chosen = [p for p in props if not names or p.naam in names]
     return [prover.prove(p) for p in chosen]

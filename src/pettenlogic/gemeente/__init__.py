@@ -1,0 +1,1 @@
+"""A gemeente's inrichting: its format, loader, audit, synthesis and werkinstructies."""
