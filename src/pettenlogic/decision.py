@@ -48,6 +48,8 @@ class Decision:
         uitleg: the explanation, one line per step, in ``lang``.
         rulebook: the digest of the rule set that decided (for reproducibility).
         lang: the language of ``tekst`` and ``uitleg`` (``nl`` or ``en``).
+        peildatum: the day whose law decided (ISO date): the flow's own, or the day
+            the decision was made; each citation names the version it encodes.
     """
 
     oordeel: Oordeel
@@ -61,6 +63,7 @@ class Decision:
     uitleg: str
     rulebook: str
     lang: str = "nl"
+    peildatum: str = ""
 
     @property
     def plicht_codes(self) -> tuple[str, ...]:
@@ -83,6 +86,7 @@ class Decision:
             "regels": list(self.regels),
             "uitleg": self.uitleg,
             "rulebook": self.rulebook,
+            "peildatum": self.peildatum,
         }
 
     def to_json(self, indent: int | None = None) -> str:

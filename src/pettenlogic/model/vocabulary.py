@@ -83,6 +83,12 @@ class Taak(Described):
     INSPECTIE = "inspectie", "Inspectie Gezondheidszorg en Jeugd (toezicht)"
     VERWIJSINDEX = "verwijsindex", "Verwijsindex Risicojongeren"
     POLITIE_JUSTITIE = "politie_justitie", "politie en openbaar ministerie"
+    # law versions (peildatum): recipients and senders that exist only in a later version
+    SCHULDEISER = (
+        "schuldeiser",
+        "schuldeiser die een betalingsachterstand signaleert (verhuurder, zorgverzekeraar, "
+        "energie- of waterbedrijf; Wgs vroegsignalering)",
+    )
 
 
 class Taakgroep(Described):
@@ -130,6 +136,7 @@ TAAKGROEP: dict[Taak, Taakgroep] = {
             Taak.INSPECTIE,
             Taak.VERWIJSINDEX,
             Taak.POLITIE_JUSTITIE,
+            Taak.SCHULDEISER,
         )
     },
 }
@@ -286,3 +293,5 @@ class Voorwaarde(Described):
     VERENIGBAARHEID = "verenigbaarheid"
     MELDCODE_DOORLOPEN = "meldcode_doorlopen"
     ZWAARWEGENDE_REDENEN = "zwaarwegende_redenen"
+    # law versions (peildatum)
+    AANGEWEZEN_SIGNAAL = "aangewezen_signaal"

@@ -19,6 +19,7 @@ import z3
 
 from ..model.fields import LEEFTIJD_MAX, LEEFTIJD_MIN, FieldSpec, flow_fields
 from ..model.flow import Flow
+from ..model.peildatum import EERSTE, LAATSTE, dag_van, dagnummer, uit_dagnummer
 from ..model.vocabulary import TAKEN_MET_WET, Oordeel, Taak
 
 ABSENT = "__geen__"
@@ -74,6 +75,7 @@ class FlowVars:
         self.fields = flow_fields()
         self.vars: dict[str, z3.ExprRef] = {}
         self.known: dict[str, z3.BoolRef] = {}
+        self.dates: list[str] = []
         for path, spec in self.fields.items():
             name = prefix + path
             es = sort_for(spec)
@@ -81,6 +83,11 @@ class FlowVars:
                 self.vars[path] = z3.Const(name, es.sort)
             elif spec.kind == "bool":
                 self.vars[path] = z3.Bool(name)
+            elif spec.kind == "date":
+                # a day number; always known: a flow without peildatum is decided on a
+                # day too (today), so every day is a possible flow
+                self.vars[path] = z3.Int(name)
+                self.dates.append(path)
             else:
                 self.vars[path] = z3.Int(name)
                 self.known[path] = z3.Bool(name + "?")
@@ -108,6 +115,9 @@ class FlowVars:
         for path, known in self.known.items():
             v = self[path]
             out.append(z3.If(known, z3.And(v >= LEEFTIJD_MIN, v <= LEEFTIJD_MAX), v == 0))
+        for path in self.dates:
+            v = self[path]
+            out.append(z3.And(v >= EERSTE.toordinal(), v <= LAATSTE.toordinal()))
         return out
 
     def assignment(self, flow: Flow) -> list[tuple[z3.ExprRef, z3.ExprRef]]:
@@ -127,6 +137,9 @@ class FlowVars:
                 pairs.append((self[path], es.const(ABSENT if value is None else value)))
             elif spec.kind == "bool":
                 pairs.append((self[path], z3.BoolVal(bool(value))))
+            elif spec.kind == "date":
+                dag = dag_van(None if value is None else value.isoformat())
+                pairs.append((self[path], z3.IntVal(dagnummer(dag))))
             else:
                 pairs.append((self.known[path], z3.BoolVal(value is not None)))
                 pairs.append((self[path], z3.IntVal(0 if value is None else value)))
@@ -147,6 +160,9 @@ class FlowVars:
                 value = None if name == ABSENT else name
             elif spec.kind == "bool":
                 value = z3.is_true(raw)
+            elif spec.kind == "date":
+                n = raw.as_long()
+                value = uit_dagnummer(min(max(n, EERSTE.toordinal()), LAATSTE.toordinal()))
             else:
                 known = z3.is_true(model.eval(self.known[path], model_completion=True))
                 value = raw.as_long() if known else None
