@@ -20,7 +20,7 @@ import click
 from ..rules.loader import SpecError, bundled_specs, load_specs
 from ..rules.spec import Specs
 from ..solver.properties import load_properties
-from .common import dump_json, fail
+from .common import PEILDATUM, dump_json, fail
 
 EXIT_INTERNAL = 3
 EXIT_TIME_LIMIT = 4
@@ -51,8 +51,20 @@ def _dump(data: Any) -> None:
 @click.option(
     "--timeout", type=TIMEOUT_TYPE, default=20, show_default=True, help="Seconds per property."
 )
+@click.option(
+    "--peildatum",
+    type=PEILDATUM,
+    default=None,
+    help="Prove for flows decided by the law of this day only (default: every day).",
+)
 @click.argument("names", nargs=-1)
-def prove(rules: str | None, as_json: bool, timeout: float, names: tuple[str, ...]) -> None:
+def prove(
+    rules: str | None,
+    as_json: bool,
+    timeout: float,
+    peildatum: str | None,
+    names: tuple[str, ...],
+) -> None:
     """Prove the properties of the rule set (all, or NAME…)."""
     from ..solver.prove import InternalMismatch, prove_all
 
@@ -68,7 +80,9 @@ def prove(rules: str | None, as_json: bool, timeout: float, names: tuple[str, ..
 
         fail("unknown property: " + ", ".join(f"{n}{suggest(n, sorted(known))}" for n in unknown))
     try:
-        outcomes = prove_all(specs, props, list(names) or None, max(1, int(timeout * 1000)))
+        outcomes = prove_all(
+            specs, props, list(names) or None, max(1, int(timeout * 1000)), peildatum
+        )
     except InternalMismatch as exc:
         fail(f"internal error, Z3 and the evaluator disagree: {exc}", code=EXIT_INTERNAL)
     if as_json:
@@ -172,8 +186,19 @@ def check(
 
 
 @click.command()
-@click.argument("dir_a", type=click.Path(file_okay=False))
-@click.argument("dir_b", type=click.Path(file_okay=False))
+@click.argument("dirs", nargs=-1, type=click.Path(file_okay=False))
+@click.option(
+    "--peildatum",
+    type=PEILDATUM,
+    default=None,
+    help="With --tegen: compare one rule set (DIR, or the bundled one) on two days.",
+)
+@click.option(
+    "--tegen",
+    type=PEILDATUM,
+    default=None,
+    help="The second day of a date diff (the law then versus on --peildatum).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the groups as JSON.")
 @click.option(
     "--timeout",
@@ -189,12 +214,38 @@ def check(
     show_default=True,
     help="Stop after this many groups of differing flows.",
 )
-def diff(dir_a: str, dir_b: str, as_json: bool, timeout: float, max_groups: int) -> None:
-    """Flows whose verdict or duties differ between two rule sets, grouped."""
+def diff(
+    dirs: tuple[str, ...],
+    peildatum: str | None,
+    tegen: str | None,
+    as_json: bool,
+    timeout: float,
+    max_groups: int,
+) -> None:
+    """Flows whose verdict or duties differ between two rule sets (DIR_A DIR_B), or
+    between two days of one rule set (--peildatum A --tegen B [DIR]), grouped."""
     from ..solver.diff import render_table, semantic_diff
 
-    a, b = _specs(dir_a), _specs(dir_b)
-    result = semantic_diff(a, b, max_groups=max_groups, timeout_ms=max(1, int(timeout * 1000)))
+    if (peildatum is None) != (tegen is None):
+        fail("--peildatum and --tegen go together (the two days to compare)")
+    if peildatum is not None:
+        if len(dirs) > 1:
+            fail(f"a date diff compares one rule set; got {len(dirs)} folders")
+        a = b = _specs(dirs[0] if dirs else None)
+    else:
+        if len(dirs) != 2:
+            fail(
+                f"diff needs two rule folders (DIR_A DIR_B) or --peildatum with --tegen; got {len(dirs)}"
+            )
+        a, b = _specs(dirs[0]), _specs(dirs[1])
+    result = semantic_diff(
+        a,
+        b,
+        max_groups=max_groups,
+        timeout_ms=max(1, int(timeout * 1000)),
+        peildatum_a=peildatum,
+        peildatum_b=tegen,
+    )
     if as_json:
         _dump(result.to_dict())
     else:

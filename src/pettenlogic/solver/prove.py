@@ -16,6 +16,7 @@ import z3
 
 from ..evaluate import Evaluator
 from ..model.convert import flow_from_json, flow_to_json
+from ..model.peildatum import dagnummer
 from ..model.vocabulary import Oordeel, Plicht, Voorwaarde
 from ..rules.expr import And, Const, Not, Or
 from ..rules.spec import Bron, Specs
@@ -146,9 +147,13 @@ class PropertyCompiler:
 class Prover:
     """Compiles a rule set once per side and proves properties against it."""
 
-    def __init__(self, specs: Specs, timeout_ms: int = 20_000) -> None:
+    def __init__(
+        self, specs: Specs, timeout_ms: int = 20_000, peildatum: str | None = None
+    ) -> None:
         self.specs = specs
         self.timeout_ms = timeout_ms
+        #: prove for flows on this day only (ISO date); None: on every day
+        self.peildatum = peildatum
         self.evaluator = Evaluator(specs)
         self._single: tuple[FlowVars, Compiled] | None = None
         self._pair: tuple[dict[str, FlowVars], dict[str, Compiled]] | None = None
@@ -167,6 +172,13 @@ class Prover:
 
     def negation(self, prop: Eigenschap) -> tuple[list[z3.BoolRef], dict[str, FlowVars]]:
         """Assertions whose satisfiability refutes the property."""
+        asserts, fvs = self._negation(prop)
+        if self.peildatum is not None:
+            day = dagnummer(self.peildatum)
+            asserts += [fv[path] == day for fv in fvs.values() for path in fv.dates]
+        return asserts, fvs
+
+    def _negation(self, prop: Eigenschap) -> tuple[list[z3.BoolRef], dict[str, FlowVars]]:
         if prop.paar:
             fvs, comp = self.pair()
             pc = PropertyCompiler(comp)
@@ -247,8 +259,14 @@ class Prover:
 
 @serialized
 def prove_all(
-    specs: Specs, props: list[Eigenschap], names: list[str] | None = None, timeout_ms: int = 20_000
+    specs: Specs,
+    props: list[Eigenschap],
+    names: list[str] | None = None,
+    timeout_ms: int = 20_000,
+    peildatum: str | None = None,
 ) -> list[Outcome]:
-    prover = Prover(specs, timeout_ms)
+    """Prove the properties (all, or ``names``) for flows on every day, or on
+    ``peildatum`` only."""
+    prover = Prover(specs, timeout_ms, peildatum)
     chosen = [p for p in props if not names or p.naam in names]
     return [prover.prove(p) for p in chosen]
