@@ -66,6 +66,7 @@ DESIGN_ENUMS: dict[str, list[str]] = {
         "inspectie",
         "verwijsindex",
         "politie_justitie",
+        "schuldeiser",
     ],
     "van.wet": ["jeugdwet", "wmo", "participatiewet", "wgs"],
     "professional.registratie": ["skj", "big", "geen"],
@@ -204,7 +205,8 @@ def test_defaults_are_the_design_defaults() -> None:
     for path, want in DESIGN_DEFAULTS.items():
         assert node(path)["default"] == want, path
     optional_leaves = {p for p, s in flow_fields().items() if not s.required}
-    no_default_in_design = {"gegevens.betrokkene.leeftijd", "van.wet", "naar.wet"}
+    # peildatum: absent means today, a default that no schema can state
+    no_default_in_design = {"gegevens.betrokkene.leeftijd", "van.wet", "naar.wet", "peildatum"}
     assert optional_leaves - no_default_in_design == set(DESIGN_DEFAULTS)
 
 
@@ -235,7 +237,7 @@ def test_random_wellformed_flows_validate_and_round_trip(data: dict[str, Any]) -
     assert flow_from_json(full) == flow
     # every leaf is spelled out in the full form, and given values survive
     for path in flow_fields():
-        if path.endswith((".wet", ".leeftijd")):
+        if path.endswith((".wet", ".leeftijd")) or path == "peildatum":
             continue
         assert _get(full, path) is not _MISSING, path
         given_value = _get(data, path)

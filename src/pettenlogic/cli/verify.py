@@ -235,7 +235,8 @@ def diff(
     else:
         if len(dirs) != 2:
             fail(
-                f"diff needs two rule folders (DIR_A DIR_B) or --peildatum with --tegen; got {len(dirs)}"
+                "diff needs two rule folders (DIR_A DIR_B), or --peildatum with --tegen; "
+                f"got {len(dirs)} folders"
             )
         a, b = _specs(dirs[0]), _specs(dirs[1])
     result = semantic_diff(

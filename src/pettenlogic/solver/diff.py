@@ -3,7 +3,8 @@
 The two sides are two rule sets, or one rule set on two days (``peildatum_a`` and
 ``peildatum_b``: what changed in the law between them). Both are compiled over the
 *same* flow variables. The solver is asked for a flow on which they differ; the
-flow's group (van.taak × naar.taak × categorie × verdict A → verdict B) is recorded with that flow as witness and
+flow's group (van.taak × naar.taak × categorie × verdict A → verdict B) is recorded
+with that flow as witness and
 then blocked, until no differing flow is left. The groups therefore cover every
 differing flow, and each group is a real, replayable example.
 """
