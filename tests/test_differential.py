@@ -113,9 +113,9 @@ EXH_CATEGORIES = ("advies_voorziening", "behandelgegevens", "signalen_fraude")
 EXH_TOESTEMMING = ("gegeven", "geweigerd", "niet_gevraagd")
 EXH_NOODZAKELIJK = (True, False, None)
 EXH_SIDES = _sides()
-#: 23 tasks + 4 that take a wet ⇒ 27 sides; 27 × 27 × 3 × 3 × 3
-#: (26 sides until D34 let handhaving name a wet)
-EXH_COUNT = 27 * 27 * len(EXH_CATEGORIES) * len(EXH_TOESTEMMING) * len(EXH_NOODZAKELIJK)
+#: 24 tasks + 4 that take a wet ⇒ 28 sides; 28 × 28 × 3 × 3 × 3
+#: (26 sides until D34 let handhaving name a wet, 27 until D54 added schuldeiser)
+EXH_COUNT = 28 * 28 * len(EXH_CATEGORIES) * len(EXH_TOESTEMMING) * len(EXH_NOODZAKELIJK)
 
 
 def exhaustive_flows() -> list[dict[str, Any]]:
@@ -247,7 +247,7 @@ def test_exhaustive_reduced_domain_agrees(rulebook: Rulebook) -> None:
     """Every task pair (with and without Jeugdwet where a wet is allowed) × 3 categories
     × 3 consent states × 3 necessity states; all other fields default."""
     dicts = exhaustive_flows()
-    assert len(dicts) == EXH_COUNT == 19_683
+    assert len(dicts) == EXH_COUNT == 21_168
     assert len({json.dumps(d, sort_keys=True) for d in dicts}) == EXH_COUNT
     assert_agree(rulebook, [flow_from_json(d) for d in dicts])
 

@@ -48,8 +48,7 @@ class Decision:
         uitleg: the explanation, one line per step, in ``lang``.
         rulebook: the digest of the rule set that decided (for reproducibility).
         lang: the language of ``tekst`` and ``uitleg`` (``nl`` or ``en``).
-        peildatum: the day whose law decided (ISO date): the flow's own, or the day
-            the decision was made; each citation names the version it encodes.
+        peildatum: the day whose law decided (ISO date; the flow's own, or today).
     """
 
     oordeel: Oordeel
