@@ -309,9 +309,12 @@ def versiegrenzen(specs: Specs) -> tuple[str, ...]:
     only through the epoch it falls in.
     """
     dates: set[str] = set()
+    spans: list[tuple[str | None, str | None]] = []
     for r in specs.regels:
-        for item in (r, *r.grenzen):
-            dates.update(d for d in (item.geldig_van, item.geldig_tot) if d is not None)
+        spans.append((r.geldig_van, r.geldig_tot))
+        spans.extend((g.geldig_van, g.geldig_tot) for g in r.grenzen)
+    for span in spans:
+        dates.update(d for d in span if d is not None)
     return tuple(sorted(dates))
 
 
