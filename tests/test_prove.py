@@ -289,6 +289,8 @@ FRAUD_DUTIES = {
     JW740D: ("jeugdwet", "7.4.0", "2"),
     "wmo-5.2.2-desgevraagd": ("wmo", "5.2.2", None),
     "reintegratie-verstrekking-college": ("participatiewet", "64", "1"),
+    # the same duty for a young person, from Participatiewet 7 lid 3 onder a (D56)
+    "reintegratie-verstrekking-college-onder-27": ("participatiewet", "64", "1"),
 }
 
 
