@@ -298,6 +298,18 @@ def test_prove_peildatum() -> None:
     assert outcome["uitkomst"] == "geldt"
 
 
+def test_prove_peildatum_shows_where_the_handreiking_reading_stopped_holding() -> None:
+    """The handreiking's "another college task only after a test or consent" holds for
+    the law of 2020-07-01 and is refuted from 2026-07-01 on (Wgs 8d, D55)."""
+    name = "ander-collegedoel-volgens-de-handreiking"
+    old = json.loads(run("prove", "--json", "--peildatum", OUD, name).output)
+    new = json.loads(run("prove", "--json", "--peildatum", NIEUW, name).output)
+    assert old[0]["uitkomst"] == "geldt"
+    assert new[0]["uitkomst"] == "tegenvoorbeeld"
+    assert new[0]["tegenvoorbeeld"]["peildatum"] == NIEUW
+    assert "wgs-8d-hergebruik-sociaal-domein" in new[0]["beslissing"]["regels"]
+
+
 def test_diff_peildatum_tegen() -> None:
     result = run("diff", "--json", "--peildatum", OUD, "--tegen", NIEUW)
     assert result.exit_code == 0, result.output
