@@ -218,8 +218,9 @@ def test_wams_groups_complete_by_brute_force(
         )
     )
     n, differing, keys = _sweep(bundled, b, flows)
-    # 23 tasks + 4 that take a wet = 27 sides (26 until D34 let handhaving name a wet)
-    assert n == 27 * 3 * 14 * 3 * 2 * 2
+    # 24 tasks + 4 that take a wet = 28 sides (26 until D34 let handhaving name a wet,
+    # 27 until D54 added the schuldeiser)
+    assert n == 28 * 3 * 14 * 3 * 2 * 2
     assert differing > 0
     reported = {group_key(g) for g in result.groups}
     assert keys <= reported, sorted(keys - reported)
@@ -248,8 +249,8 @@ def test_zonder_740_groups_complete_by_brute_force(
         )
     )
     n, differing, keys = _sweep(bundled, b, flows)
-    # 27 sides since D34 (handhaving takes a wet)
-    assert n == 27 * 27 * 4 * 2 * 3
+    # 28 sides since D54 (27 since D34, when handhaving took a wet)
+    assert n == 28 * 28 * 4 * 2 * 3
     assert differing > 0
     reported = {group_key(g) for g in result.groups}
     assert keys <= reported, sorted(keys - reported)

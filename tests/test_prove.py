@@ -332,6 +332,12 @@ def _without_statutory_fraud_duties(folder: Path) -> None:
         "\n           or naar.taak == 'handhaving' and naar.wet == 'participatiewet')",
         ")",
     )
+    edit_rule(  # and its version for young people (D56)
+        folder,
+        "reintegratie-verstrekking-college-onder-27",
+        "\n           or naar.taak == 'handhaving' and naar.wet == 'participatiewet')",
+        ")",
+    )
 
 
 def _both_on_necessity(folder: Path) -> None:
