@@ -10,6 +10,7 @@ the same mutators at a larger scale and prints the figures.
 from __future__ import annotations
 
 import copy
+import datetime
 import random
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -18,6 +19,7 @@ import attrs
 
 from pettenlogic import Flow, InvalidInput, Rulebook
 from pettenlogic.model.fields import LEEFTIJD_MAX, FieldSpec, flow_fields
+from pettenlogic.model.peildatum import lees_datum
 
 #: values that no field of a flow accepts as JSON (odd types, near misses, huge values)
 ODD_VALUES: tuple[Any, ...] = (
@@ -40,6 +42,11 @@ ODD_VALUES: tuple[Any, ...] = (
     ["toeleiding"],
     {},
     {"taak": "jeugdhulp"},
+    "2021-02-30",
+    "2020-7-1",
+    "20200701",
+    "2020-07-01T00:00",
+    "2020-W27-3",
     1j,
     b"jeugdhulp",
     frozenset(),
@@ -61,6 +68,10 @@ def outside_domain(spec: FieldSpec, value: Any, *, as_object: bool) -> bool:
         return not (isinstance(value, str) and value in spec.values)
     if spec.kind in ("bool", "tribool"):
         return type(value) is not bool
+    if spec.kind == "date":
+        if as_object:
+            return type(value) is not datetime.date
+        return lees_datum(value) is None
     if type(value) is int:
         return not 0 <= value <= LEEFTIJD_MAX
     if not as_object and type(value) is float and value.is_integer():
@@ -160,6 +171,8 @@ def mutate_object(rng: random.Random, flow: Flow) -> tuple[str, Flow]:
         choices += [15.0, True, "15"]
     if spec.kind in ("bool", "tribool"):
         choices += [0, 1, "true", "ja"]
+    if spec.kind == "date":
+        choices += ["2020-07-01", datetime.datetime(2020, 7, 1), 20200701]
     value = rng.choice([v for v in choices if outside_domain(spec, v, as_object=True)])
     return f"{path} = {value!r:.40}", _evolve_path(flow, path.split("."), value)
 

@@ -8,7 +8,9 @@ the corresponding :class:`pettenlogic.Flow` objects. Import them from tests as
 
 from __future__ import annotations
 
+import datetime
 import random
+from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
@@ -16,8 +18,30 @@ from hypothesis import strategies as st
 from pettenlogic import Flow, flow_from_json
 from pettenlogic.model.fields import LEEFTIJD_MAX, LEEFTIJD_MIN, FieldSpec, flow_fields
 from pettenlogic.model.vocabulary import TAKEN_MET_WET
+from pettenlogic.rules.loader import load_specs
+from pettenlogic.rules.spec import versiegrenzen
 
 WET_TASKS = frozenset(t.value for t in TAKEN_MET_WET)
+
+
+@cache
+def peildata() -> tuple[str, ...]:
+    """Days around every date at which a bundled rule starts or stops holding (the day
+    before, the day itself, the day after), and the two versions the texts give."""
+    days = {"2020-07-01", "2026-07-01"}
+    for d in versiegrenzen(load_specs()):
+        day = datetime.date.fromisoformat(d)
+        for delta in (-1, 0, 1):
+            days.add((day + datetime.timedelta(days=delta)).isoformat())
+    return tuple(sorted(days))
+
+
+def dates() -> st.SearchStrategy[str]:
+    """ISO dates: mostly near the rule set's version dates, sometimes any day at all."""
+    return st.one_of(
+        st.sampled_from(peildata()),
+        st.dates().map(datetime.date.isoformat),
+    )
 
 
 def values(spec: FieldSpec) -> st.SearchStrategy[Any]:
@@ -26,6 +50,8 @@ def values(spec: FieldSpec) -> st.SearchStrategy[Any]:
         base: st.SearchStrategy[Any] = st.sampled_from(spec.values)
     elif spec.kind in ("bool", "tribool"):
         base = st.booleans()
+    elif spec.kind == "date":
+        base = dates()
     else:
         base = st.integers(LEEFTIJD_MIN, LEEFTIJD_MAX)
     return st.one_of(base, st.none()) if spec.optional or spec.kind == "tribool" else base
@@ -99,6 +125,12 @@ def _value(rng: random.Random, spec: FieldSpec) -> Any:
         return rng.random() < 0.5
     if spec.kind == "tribool":
         return rng.choice((True, False, None))
+    if spec.kind == "date":
+        if rng.random() < 0.25:
+            return None  # today
+        if rng.random() < 0.9:
+            return rng.choice(peildata())
+        return datetime.date.fromordinal(rng.randint(1, datetime.date.max.toordinal())).isoformat()
     if rng.random() < 0.25:
         return None
     return rng.choice(AGES) if rng.random() < 0.7 else rng.randint(LEEFTIJD_MIN, LEEFTIJD_MAX)

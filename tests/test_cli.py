@@ -32,6 +32,7 @@ DECISION_KEYS = {
     "regels",
     "uitleg",
     "rulebook",
+    "peildatum",
 }
 
 #: Flows from different corners of the handreiking (their verdicts come from the rules).

@@ -220,9 +220,10 @@ def test_wams_groups_complete_by_brute_force(
         )
     )
     n, differing, keys = _sweep(bundled, b, flows)
-    # 31 tasks + 6 that take a wet = 37 sides (26 until D34 let handhaving name a wet, 27
-    # until D40/D41 and the practitioner tasks D48-D49); 15 categories since declaratie (D49)
-    assert n == 37 * 3 * 15 * 3 * 2 * 2
+    # 32 tasks + 6 that take a wet = 38 sides (26 until D34 let handhaving name a wet, 27
+    # until D40/D41, the practitioner tasks D48-D49 and the schuldeiser D54); 15 categories
+    # since declaratie (D49)
+    assert n == 38 * 3 * 15 * 3 * 2 * 2
     assert differing > 0
     reported = {group_key(g) for g in result.groups}
     assert keys <= reported, sorted(keys - reported)
@@ -251,8 +252,8 @@ def test_zonder_740_groups_complete_by_brute_force(
         )
     )
     n, differing, keys = _sweep(bundled, b, flows)
-    # 37 sides since D40/D41 and the practitioner tasks (27 since D34, when handhaving took a wet)
-    assert n == 37 * 37 * 4 * 2 * 3
+    # 38 sides since D40/D41, D48-D49 and D54 (27 since D34, when handhaving took a wet)
+    assert n == 38 * 38 * 4 * 2 * 3
     assert differing > 0
     reported = {group_key(g) for g in result.groups}
     assert keys <= reported, sorted(keys - reported)

@@ -113,10 +113,10 @@ EXH_CATEGORIES = ("advies_voorziening", "behandelgegevens", "signalen_fraude")
 EXH_TOESTEMMING = ("gegeven", "geweigerd", "niet_gevraagd")
 EXH_NOODZAKELIJK = (True, False, None)
 EXH_SIDES = _sides()
-#: 31 tasks + 6 that take a wet ⇒ 37 sides; 37 × 37 × 3 × 3 × 3
+#: 32 tasks + 6 that take a wet ⇒ 38 sides; 38 × 38 × 3 × 3 × 3
 #: (26 sides until D34 let handhaving name a wet; 27 until D40/D41 added three
-#: recipients and a wet on beleidsinformatie, and D48-D49 the practitioner tasks)
-EXH_COUNT = 37 * 37 * len(EXH_CATEGORIES) * len(EXH_TOESTEMMING) * len(EXH_NOODZAKELIJK)
+#: recipients and a wet on beleidsinformatie, D48-D49 the practitioner tasks, D54 the schuldeiser)
+EXH_COUNT = 38 * 38 * len(EXH_CATEGORIES) * len(EXH_TOESTEMMING) * len(EXH_NOODZAKELIJK)
 
 
 def exhaustive_flows() -> list[dict[str, Any]]:
@@ -248,7 +248,7 @@ def test_exhaustive_reduced_domain_agrees(rulebook: Rulebook) -> None:
     """Every task pair (with and without Jeugdwet where a wet is allowed) × 3 categories
     × 3 consent states × 3 necessity states; all other fields default."""
     dicts = exhaustive_flows()
-    assert len(dicts) == EXH_COUNT == 36_963
+    assert len(dicts) == EXH_COUNT == 38_988
     assert len({json.dumps(d, sort_keys=True) for d in dicts}) == EXH_COUNT
     assert_agree(rulebook, [flow_from_json(d) for d in dicts])
 

@@ -52,6 +52,8 @@ except ImportError:  # pragma: no cover - fallback when it is not there yet
                 value = draw(st.booleans())
             elif spec.kind == "tribool":
                 value = draw(st.sampled_from([True, False, None]))
+            elif spec.kind == "date":
+                value = draw(st.sampled_from([None, "2020-07-01", "2026-07-01"]))
             else:
                 value = draw(st.one_of(st.none(), st.integers(0, 30)))
             node = out

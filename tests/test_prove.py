@@ -309,6 +309,8 @@ FRAUD_DUTIES = {
     JW740D: ("jeugdwet", "7.4.0", "2"),
     "wmo-5.2.2-desgevraagd": ("wmo", "5.2.2", None),
     "reintegratie-verstrekking-college": ("participatiewet", "64", "1"),
+    # the same duty for a young person, from Participatiewet 7 lid 3 onder a (D56)
+    "reintegratie-verstrekking-college-onder-27": ("participatiewet", "64", "1"),
 }
 
 
@@ -374,6 +376,12 @@ def _without_statutory_fraud_duties(folder: Path) -> None:
     )
     for rule in SV162:  # Sv 162 (D37) switched off the same way
         edit_rule(folder, rule, "and not behandelgegevens", "and not behandelgegevens and False")
+    edit_rule(  # and its version for young people (D56)
+        folder,
+        "reintegratie-verstrekking-college-onder-27",
+        "\n           or naar.taak == 'handhaving' and naar.wet == 'participatiewet')",
+        ")",
+    )
 
 
 def _both_on_necessity(folder: Path) -> None:

@@ -78,6 +78,7 @@ DESIGN_ENUMS: dict[str, list[str]] = {
         "ouder_gezag",
         "derde_persoon",
         "huisarts",
+        "schuldeiser",
     ],
     "van.wet": ["jeugdwet", "wmo", "participatiewet", "wgs"],
     "professional.registratie": ["skj", "big", "geen"],
@@ -241,7 +242,8 @@ def test_defaults_are_the_design_defaults() -> None:
     for path, want in DESIGN_DEFAULTS.items():
         assert node(path)["default"] == want, path
     optional_leaves = {p for p, s in flow_fields().items() if not s.required}
-    no_default_in_design = {"gegevens.betrokkene.leeftijd", "van.wet", "naar.wet"}
+    # peildatum: absent means today, a default that no schema can state
+    no_default_in_design = {"gegevens.betrokkene.leeftijd", "van.wet", "naar.wet", "peildatum"}
     no_default_in_design |= {"gegevens.betrokkene.relatie", "omstandigheden.toestemming_door"}
     assert optional_leaves - no_default_in_design == set(DESIGN_DEFAULTS)
 

@@ -49,6 +49,7 @@ class Decision:
         rulebook: the digest of the rule set that decided (for reproducibility).
         lang: the language of ``tekst`` and ``uitleg`` (``nl`` or ``en``).
         inrichting: only with a gemeente's inrichting: the local choices that bore on it.
+        peildatum: the day whose law decided (ISO date; the flow's own, or today).
     """
 
     oordeel: Oordeel
@@ -63,6 +64,7 @@ class Decision:
     rulebook: str
     lang: str = "nl"
     inrichting: dict[str, Any] | None = None
+    peildatum: str = ""
 
     @property
     def plicht_codes(self) -> tuple[str, ...]:
@@ -85,6 +87,7 @@ class Decision:
             "regels": list(self.regels),
             "uitleg": self.uitleg,
             "rulebook": self.rulebook,
+            "peildatum": self.peildatum,
             **({} if self.inrichting is None else {"inrichting": self.inrichting}),
         }
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from .decision import Decision
 from .evaluate import Evaluator, Trace, flatten
@@ -12,6 +15,8 @@ from .evaluate.accept import accept_flow
 from .evaluate.fast import FastPath
 from .model.convert import InvalidInput, check_flow_object, flow_from_json
 from .model.flow import Flow
+from .model.intake import Problem, show
+from .model.peildatum import FORMAT, lees_datum
 from .rules.loader import load_specs
 from .rules.spec import Specs
 
@@ -53,7 +58,11 @@ class Rulebook:
         return flow_from_json(flow)
 
     def decide(
-        self, flow: Flow | Mapping[str, Any], lang: str = "nl", engine: str = "evaluator"
+        self,
+        flow: Flow | Mapping[str, Any],
+        lang: str = "nl",
+        engine: str = "evaluator",
+        peildatum: str | datetime.date | None = None,
     ) -> Decision:
         """Decide one flow; raises :class:`~pettenlogic.InvalidInput` on malformed input.
 
@@ -63,8 +72,13 @@ class Rulebook:
         conditions come out the same (see :mod:`pettenlogic.evaluate.fast`; fast
         once warm); ``"z3"`` evaluates the compiled Z3 formulas. All three give
         the same decision (differential tests check it).
+
+        ``peildatum`` (an ISO date, or a :class:`datetime.date`) is the day whose law
+        decides a flow that names none itself; without either, it is today.
         """
         self._check_options(lang, engine)
+        if peildatum is not None:
+            flow = with_peildatum(flow, peildatum)
         if engine == "compiled":
             return self._decide_fast(flow, lang)
         parsed = self.as_flow(flow)
@@ -84,6 +98,7 @@ class Rulebook:
         flows: Iterable[Flow | Mapping[str, Any]],
         lang: str = "nl",
         engine: str = "evaluator",
+        peildatum: str | datetime.date | None = None,
     ) -> Iterator[Decision]:
         """Decide flows one by one as they are read (an iterator, so memory stays flat).
 
@@ -91,14 +106,20 @@ class Rulebook:
         naming its index; the decisions before it have been yielded.
         """
         self._check_options(lang, engine)
-        return self._decide_each(flows, lang, engine)
+        if peildatum is not None:
+            with_peildatum({}, peildatum)  # a bad date fails here, before any flow is read
+        return self._decide_each(flows, lang, engine, peildatum)
 
     def _decide_each(
-        self, flows: Iterable[Flow | Mapping[str, Any]], lang: str, engine: str
+        self,
+        flows: Iterable[Flow | Mapping[str, Any]],
+        lang: str,
+        engine: str,
+        peildatum: str | datetime.date | None,
     ) -> Iterator[Decision]:
         for index, flow in enumerate(flows):
             try:
-                yield self.decide(flow, lang, engine)
+                yield self.decide(flow, lang, engine, peildatum)
             except InvalidInput as exc:
                 raise InvalidInput(exc.problems, f"[{index}]") from None
 
@@ -132,6 +153,28 @@ class Rulebook:
     def trace(self, flow: Flow | Mapping[str, Any]) -> Trace:
         """The evaluator's full reasoning for one flow (for tests and tools)."""
         return self.evaluator.trace(self.as_flow(flow))
+
+
+def with_peildatum(
+    flow: Flow | Mapping[str, Any], peildatum: str | datetime.date
+) -> Flow | Mapping[str, Any]:
+    """The flow with ``peildatum`` filled in where it names none (its own one wins).
+
+    A malformed date raises :class:`~pettenlogic.InvalidInput` naming the option.
+    """
+    if isinstance(peildatum, datetime.date) and not isinstance(peildatum, datetime.datetime):
+        day = peildatum
+    else:
+        parsed = lees_datum(peildatum)
+        if parsed is None:
+            problem = Problem("peildatum", f"not a date: got {show(peildatum)}; expected {FORMAT}")
+            raise InvalidInput([problem], "option peildatum")
+        day = parsed
+    if isinstance(flow, Flow):
+        return flow if flow.peildatum is not None else attrs.evolve(flow, peildatum=day)
+    if isinstance(flow, Mapping) and flow.get("peildatum") is None:
+        return {**flow, "peildatum": day.isoformat()}
+    return flow
 
 
 def load_rulebook(path: str | Path | None = None) -> Rulebook:

@@ -64,6 +64,9 @@ def _regel_text(r: Regel, specs: Specs) -> list[str]:
     exceptions = [x.id for x in specs.regels if r.id in x.uitzondering_op]
     if exceptions:
         lines.append(f"uitzonderingen: {', '.join(exceptions)}")
+    for key, day in (("geldig_van", r.geldig_van), ("geldig_tot", r.geldig_tot)):
+        if day:
+            lines.append(f"{key}: {day}")
     lines.append(f"noodzaak: {'ja' if r.noodzaak else 'nee'}")
     if r.dekt_bijzondere_gegevens:
         lines.append("dekt_bijzondere_gegevens: ja")

@@ -73,3 +73,26 @@ LANG_OPTION = click.option(
     show_default=True,
     help="Language of texts and explanations.",
 )
+
+
+class PeildatumType(click.ParamType):
+    """An ISO date option; anything else ends in a usage error naming value and format."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from ..model.peildatum import FORMAT, lees_datum
+
+        if lees_datum(value) is None:
+            self.fail(f"{value!r} is not a date; expected {FORMAT.split(',')[0]}", param, ctx)
+        return str(value)
+
+
+PEILDATUM = PeildatumType()
+PEILDATUM_OPTION = click.option(
+    "--peildatum",
+    type=PEILDATUM,
+    default=None,
+    help="Decide by the law as in force on this day (for flows that name no peildatum;"
+    " default: today).",
+)

@@ -15,6 +15,7 @@ from .common import (
     EXIT_INVALID,
     GEMEENTE_OPTION,
     LANG_OPTION,
+    PEILDATUM_OPTION,
     RULES_OPTION,
     dump_json,
     fail,
@@ -71,6 +72,7 @@ from .text import render_decision
     show_default=True,
     help="With --jsonl: processes that decide in parallel.",
 )
+@PEILDATUM_OPTION
 @click.argument("source", metavar="INPUT")
 def decide(
     as_json: bool,
@@ -83,6 +85,7 @@ def decide(
     jsonl: bool,
     on_error: str,
     workers: int,
+    peildatum: str | None,
     source: str,
 ) -> None:
     """Decide the flow(s) in INPUT (a JSON file, or - for stdin).
@@ -99,14 +102,16 @@ def decide(
     """
     book = open_gemeente_rulebook(gemeente, rules) if gemeente else None
     if jsonl:
-        _decide_jsonl(source, book or open_rulebook(rules), lang, engine, on_error, workers)
+        _decide_jsonl(
+            source, book or open_rulebook(rules), lang, engine, on_error, workers, peildatum
+        )
         return
     if workers != 1 or on_error != "fail":
         fail("--workers and --on-error apply only with --jsonl")
     shown = "<stdin>" if source == "-" else source
     flows, many = flows_from(read_json(source, max_input << 20), shown, max_flows)
     book = book or open_rulebook(rules)
-    decisions = (book.decide(f, lang, engine=engine) for f in flows)
+    decisions = (book.decide(f, lang, engine=engine, peildatum=peildatum) for f in flows)
     if as_json:
         if not many:
             click.echo(dump_json(next(decisions).to_dict()))
@@ -127,7 +132,13 @@ def decide(
 
 
 def _decide_jsonl(
-    source: str, book: Rulebook, lang: str, engine: str, on_error: str, workers: int
+    source: str,
+    book: Rulebook,
+    lang: str,
+    engine: str,
+    on_error: str,
+    workers: int,
+    peildatum: str | None = None,
 ) -> None:
     """Stream decisions of a JSON Lines input; exit 2 if any line was invalid."""
     from .jsonl import LineError, decide_stream, read_lines
@@ -142,7 +153,9 @@ def _decide_jsonl(
     invalid = decided = 0
     out = sys.stdout
     try:
-        for number, result in decide_stream(book, read_lines(stream), lang, engine, workers):
+        for number, result in decide_stream(
+            book, read_lines(stream), lang, engine, workers, peildatum
+        ):
             if isinstance(result, LineError):
                 invalid += 1
                 if invalid <= MAX_ERROR_LINES:

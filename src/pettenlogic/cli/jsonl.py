@@ -64,7 +64,12 @@ def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
 
 
 def decide_line(
-    book: Rulebook, number: int, raw: bytes | None, lang: str, engine: str
+    book: Rulebook,
+    number: int,
+    raw: bytes | None,
+    lang: str,
+    engine: str,
+    peildatum: str | None = None,
 ) -> str | LineError:
     """One input line to its output JSON text, or its error."""
     if raw is None:
@@ -86,7 +91,7 @@ def decide_line(
             record["id"] = data["id"]
         data = data["flow"]
     try:
-        decision = book.decide(data, lang, engine=engine)
+        decision = book.decide(data, lang, engine=engine, peildatum=peildatum)
     except InvalidInput as exc:
         return LineError(number, tuple(str(p) for p in exc.problems))
     record["beslissing"] = decision.to_dict()
@@ -94,9 +99,13 @@ def decide_line(
 
 
 def _decide_batch(
-    book: Rulebook, batch: list[tuple[int, bytes | None]], lang: str, engine: str
+    book: Rulebook,
+    batch: list[tuple[int, bytes | None]],
+    lang: str,
+    engine: str,
+    peildatum: str | None = None,
 ) -> list[Record]:
-    return [(n, decide_line(book, n, raw, lang, engine)) for n, raw in batch]
+    return [(n, decide_line(book, n, raw, lang, engine, peildatum)) for n, raw in batch]
 
 
 Line = tuple[int, bytes | None]
@@ -123,10 +132,10 @@ def _init_worker(book: Rulebook) -> None:
     _worker_book = book
 
 
-def _work(args: tuple[list[tuple[int, bytes | None]], str, str]) -> list[Record]:
-    batch, lang, engine = args
+def _work(args: tuple[list[tuple[int, bytes | None]], str, str, str | None]) -> list[Record]:
+    batch, lang, engine, peildatum = args
     assert _worker_book is not None, "worker started without a rulebook"
-    return _decide_batch(_worker_book, batch, lang, engine)
+    return _decide_batch(_worker_book, batch, lang, engine, peildatum)
 
 
 def decide_stream(
@@ -135,6 +144,7 @@ def decide_stream(
     lang: str = "nl",
     engine: str = "evaluator",
     workers: int = 1,
+    peildatum: str | None = None,
 ) -> Iterator[Record]:
     """Every line's record, in input order, from ``workers`` processes.
 
@@ -143,13 +153,13 @@ def decide_stream(
     """
     if workers <= 1:
         for number, raw in lines:
-            yield number, decide_line(book, number, raw, lang, engine)
+            yield number, decide_line(book, number, raw, lang, engine, peildatum)
         return
     context = multiprocessing.get_context("spawn" if os.name != "posix" else "fork")
     window: deque[Any] = deque()
     with context.Pool(workers, initializer=_init_worker, initargs=(book,)) as pool:
         for batch in _batches(lines):
-            window.append(pool.apply_async(_work, ((batch, lang, engine),)))
+            window.append(pool.apply_async(_work, ((batch, lang, engine, peildatum),)))
             if len(window) >= workers * WINDOW_PER_WORKER:
                 yield from window.popleft().get()
         while window:

@@ -21,7 +21,7 @@ from ..rules.loader import SpecError, bundled_specs, load_specs
 from ..rules.shipped import whatif_folder
 from ..rules.spec import Specs
 from ..solver.properties import load_properties
-from .common import GEMEENTE_OPTION, LANG_OPTION, dump_json, fail
+from .common import GEMEENTE_OPTION, LANG_OPTION, PEILDATUM, dump_json, fail
 from .gemeente import open_gemeente, run_audit, specs_and_kaders
 from .words import WORDS
 
@@ -59,6 +59,12 @@ def _dump(data: Any) -> None:
 )
 @GEMEENTE_OPTION
 @LANG_OPTION
+@click.option(
+    "--peildatum",
+    type=PEILDATUM,
+    default=None,
+    help="Prove for flows decided by the law of this day only (default: every day).",
+)
 @click.argument("names", nargs=-1)
 def prove(
     rules: str | None,
@@ -66,10 +72,12 @@ def prove(
     timeout: float,
     gemeente: str | None,
     lang: str,
+    peildatum: str | None,
     names: tuple[str, ...],
 ) -> None:
     """Prove the properties of the rule set (all, or NAME…); with --gemeente over the
-    flows of that gemeente's inrichting, with its local policy."""
+    flows of that gemeente's inrichting, with its local policy; with --peildatum for
+    flows on that day only."""
     from ..solver.prove import InternalMismatch, prove_all
 
     local, kaders = specs_and_kaders(gemeente, rules)
@@ -86,7 +94,13 @@ def prove(
         fail("unknown property: " + ", ".join(f"{n}{suggest(n, sorted(known))}" for n in unknown))
     try:
         outcomes = prove_all(
-            specs, props, list(names) or None, max(1, int(timeout * 1000)), kaders, lang
+            specs,
+            props,
+            list(names) or None,
+            max(1, int(timeout * 1000)),
+            kaders,
+            lang,
+            peildatum,
         )
     except InternalMismatch as exc:
         fail(f"internal error, Z3 and the evaluator disagree: {exc}", code=EXIT_INTERNAL)
@@ -223,6 +237,18 @@ def check(
     help="Compare with a what-if shipped with the package (against DIR_A, default the"
     " bundled rules); an unknown name lists the known ones.",
 )
+@click.option(
+    "--peildatum",
+    type=PEILDATUM,
+    default=None,
+    help="With --tegen: compare one rule set (DIR_A, or the bundled one) on two days.",
+)
+@click.option(
+    "--tegen",
+    type=PEILDATUM,
+    default=None,
+    help="The second day of a date diff (the law then versus on --peildatum).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the groups as JSON (--format json).")
 @click.option(
     "--format",
@@ -253,6 +279,8 @@ def diff(
     dir_a: str | None,
     dir_b: str | None,
     whatif: str | None,
+    peildatum: str | None,
+    tegen: str | None,
     as_json: bool,
     fmt: str,
     timeout: float,
@@ -263,25 +291,43 @@ def diff(
     """Flows whose verdict or duties differ between two rule sets, grouped.
 
     Give two spec folders, or --whatif NAME to compare a shipped what-if with the
-    bundled rules (or with DIR_A). With --gemeente both get its local policy and
-    only its inrichting's flows count.
+    bundled rules (or with DIR_A), or --peildatum A --tegen B to compare one rule set
+    (DIR_A, or the bundled one) on two days. With --gemeente both sides get its local
+    policy and only its inrichting's flows count.
     """
     from ..solver.diff import semantic_diff
 
-    if whatif is not None:
-        if dir_b is not None:
-            fail("give at most one folder with --whatif (it is compared with the what-if)")
-        try:
-            dir_b = str(whatif_folder(whatif))
-        except SpecError as exc:
-            fail(exc.problems[0])
-    elif dir_a is None or dir_b is None:
-        fail("diff needs two spec folders DIR_A DIR_B, or --whatif NAME")
-    a, kaders = specs_and_kaders(gemeente, dir_a)
-    b, _same = specs_and_kaders(gemeente, dir_b)
-    a, b = a or _specs(dir_a), b or _specs(dir_b)
+    if (peildatum is None) != (tegen is None):
+        fail("--peildatum and --tegen go together (the two days to compare)")
+    if peildatum is not None:
+        if whatif is not None or dir_b is not None:
+            fail("a date diff compares one rule set: give at most DIR_A, no --whatif")
+        local, kaders = specs_and_kaders(gemeente, dir_a)
+        a = b = local or _specs(dir_a)
+    else:
+        if whatif is not None:
+            if dir_b is not None:
+                fail("give at most one folder with --whatif (it is compared with the what-if)")
+            try:
+                dir_b = str(whatif_folder(whatif))
+            except SpecError as exc:
+                fail(exc.problems[0])
+        elif dir_a is None or dir_b is None:
+            fail(
+                "diff needs two spec folders DIR_A DIR_B, --whatif NAME, or --peildatum with "
+                "--tegen"
+            )
+        local_a, kaders = specs_and_kaders(gemeente, dir_a)
+        local_b, _same = specs_and_kaders(gemeente, dir_b)
+        a, b = local_a or _specs(dir_a), local_b or _specs(dir_b)
     result = semantic_diff(
-        a, b, max_groups=max_groups, timeout_ms=max(1, int(timeout * 1000)), kaders=kaders
+        a,
+        b,
+        max_groups=max_groups,
+        timeout_ms=max(1, int(timeout * 1000)),
+        kaders=kaders,
+        peildatum_a=peildatum,
+        peildatum_b=tegen,
     )
     if as_json and fmt not in ("text", "json"):
         fail(f"--json and --format {fmt} exclude each other")
@@ -323,4 +369,22 @@ def diff_table(result: DiffResult, lang: str = "nl") -> str:
         change = f"{oa} -> {ob}" if oa != ob else f"{oa} {w['duties_only']}"
         lines.append(f"{van:28} {naar:28} {change:32} {cats}")
     lines.append(w["per_group"])
+    if result.peildatum_a is not None:
+        for day, items in (
+            (result.peildatum_a, result.alleen_a),
+            (result.peildatum_b, result.alleen_b),
+        ):
+            lines.append(w["only_on"].format(n=len(items), day=day))
+            for v in items:
+                what = v.regel if v.grens is None else f"{v.regel} (grens {v.grens})"
+                span = " ".join(
+                    x
+                    for x in (
+                        f"van {v.geldig_van}" if v.geldig_van else "",
+                        f"tot {v.geldig_tot}" if v.geldig_tot else "",
+                    )
+                    if x
+                )
+                sources = f" {'; '.join(v.bronnen)}" if v.bronnen else ""
+                lines.append(f"  {what} [{span}]{sources}")
     return "\n".join(lines)

@@ -37,6 +37,7 @@ WORDS: dict[str, dict[str, str]] = {
         "incomplete": " (onvolledig: limiet of tijd bereikt)",
         "per_group": "(per groep een getuige en de plichten die erbij komen of vervallen: --json)",
         "duties_only": "(plichten)",
+        "only_on": "{n} regels en grenzen gelden alleen op {day}:",
     },
     "en": {
         "none": "(none)",
@@ -64,5 +65,6 @@ WORDS: dict[str, dict[str, str]] = {
         "incomplete": " (incomplete: limit or timeout reached)",
         "per_group": "(one witness flow per group, and the duties it gains or loses, with --json)",
         "duties_only": "(duties)",
+        "only_on": "{n} rules and limits hold only on {day}:",
     },
 }

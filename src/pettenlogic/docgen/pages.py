@@ -462,6 +462,11 @@ def _rule_md(specs: Specs, anchors: Anchors, r: Any, exceptors: Sequence[str]) -
     out.append(f"- **effect:** {code(r.effect.value)} ({esc(r.effect.description)})")
     out.append(f"- **sectie:** {_sectie_md(specs, anchors, r.sectie)}")
     out += ["- **als:**", "", *_condition_block(r.als, "  "), ""]
+    if r.versiegebonden:
+        span = ", ".join(
+            f"{k} {d}" for k, d in (("geldig_van", r.geldig_van), ("geldig_tot", r.geldig_tot)) if d
+        )
+        out.append(f"- **geldigheid:** {span} — holds only for flows whose peildatum lies there")
     if r.noodzaak:
         out.append(
             "- **noodzaak:** yes — does not apply when `noodzakelijk` is false; when it is "

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from ..model.peildatum import lees_datum
 from ..model.schema import flow_schema
 
 Env = dict[str, Any]
@@ -98,7 +99,10 @@ def _defaults(schema: dict[str, Any], path: str) -> Env:
 
 
 def _leaf(schema: dict[str, Any], path: str) -> Accept:
-    _known(schema, {"type", "enum", "minimum", "maximum"}, path)
+    _known(schema, {"type", "enum", "minimum", "maximum", "format", "pattern"}, path)
+    if schema.get("format", "date") != "date" or ("pattern" in schema) != ("format" in schema):
+        raise UnsupportedSchema(f"{path}: only the date format (with its pattern) is supported")
+    is_date = "format" in schema
     types = _types(schema)
     type_ok = _type_test(types)
     members = frozenset(m for m in schema.get("enum", ()) if m is not None)
@@ -112,6 +116,8 @@ def _leaf(schema: dict[str, Any], path: str) -> Accept:
             env[path] = None
             return True
         if has_enum and not (type(value) is str and value in members):
+            return False
+        if is_date and lees_datum(value) is None:
             return False
         if type(value) is float:
             value = int(value)  # an integral float is an integer to JSON Schema

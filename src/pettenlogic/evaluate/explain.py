@@ -33,6 +33,13 @@ _WORDS = {
         "secret_yes": "De gegevens vallen waar ze staan onder een wettelijk beroepsgeheim.",
         "secret_no": "De gegevens vallen waar ze staan niet onder een wettelijk beroepsgeheim.",
         "open": "Nog te beoordelen: {items}.",
+        "peildatum": (
+            "Peildatum {dag}: beslist naar de wet zoals die op die dag gold; "
+            "elke bron noemt de versie die de regel weergeeft."
+        ),
+        "versie": "geldt {span}",
+        "van": "vanaf {d}",
+        "tot": "tot {d}",
     },
     "en": {
         "rule": "Rule",
@@ -42,6 +49,13 @@ _WORDS = {
         "secret_yes": "Where the data sits, statutory professional secrecy covers it.",
         "secret_no": "Where the data sits, no statutory professional secrecy covers it.",
         "open": "Still to be judged: {items}.",
+        "peildatum": (
+            "Peildatum {dag}: decided by the law as in force on that day; "
+            "each citation names the version the rule encodes."
+        ),
+        "versie": "holds {span}",
+        "van": "from {d}",
+        "tot": "until {d}",
     },
 }
 
@@ -50,8 +64,15 @@ def explain(specs: Specs, trace: Trace, lang: str = "nl") -> str:
     """Name the verdict, the deciding rules, exceptions used and near misses."""
     words = _WORDS["en" if lang == "en" else "nl"]
     lines = [_VERDICT["en" if lang == "en" else "nl"][trace.oordeel]]
+    if trace.peildatum:
+        lines.append(words["peildatum"].format(dag=trace.peildatum))
     for r in trace.deciding:
         cites = ", ".join(b.label() for b in r.bronnen)
+        span = " ".join(
+            words[k].format(d=d) for k, d in (("van", r.geldig_van), ("tot", r.geldig_tot)) if d
+        )
+        if span:
+            cites += "; " + words["versie"].format(span=span)
         lines.append(f"{words['rule']} {r.id} ({r.titel.get(lang)}; {cites}): {r.uitleg.get(lang)}")
     for rule, exc in trace.defeated:
         lines.append(words["defeated"].format(rule=rule, exc=exc))

@@ -14,14 +14,18 @@ checked by a schema-compiled acceptor (:mod:`.accept`) that needs no
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
+import attrs
+
 from ..decision import Decision
 from ..model.flow import Flow
+from ..model.peildatum import dag_van
 from ..rules.expr import Const, Expr
 from ..rules.spec import Specs
-from .interpreter import Cond, Env, Evaluator, _Compiler
+from .interpreter import PEILDATUM, Cond, Env, Evaluator, _Compiler
 from .keys import KEY_FIELDS
 from .residue import NOODZAKELIJK, residues
 
@@ -29,10 +33,10 @@ from .residue import NOODZAKELIJK, residues
 MAX_MEMO = 250_000
 
 
-def _plan(specs: Specs, key: tuple[Any, ...]) -> tuple[tuple[Cond, ...], bool]:
-    """The distinct non-constant residues of a key, compiled; and whether necessity
-    is part of the signature."""
-    exprs, needs_necessity = residues(specs, dict(zip(KEY_FIELDS, key, strict=True)))
+def _plan(specs: Specs, key: tuple[Any, ...], dag: str) -> tuple[tuple[Cond, ...], bool]:
+    """The distinct non-constant residues of a key on ``dag`` (the same for every day
+    of its epoch), compiled; and whether necessity is part of the signature."""
+    exprs, needs_necessity = residues(specs, dict(zip(KEY_FIELDS, key, strict=True)), dag)
     distinct: dict[Expr, None] = {}
     for e in exprs:
         if not isinstance(e, Const):
@@ -54,18 +58,31 @@ class FastPath:
         """The decision for a validated flow's environment; ``flow`` builds the
         :class:`Flow` only when the interpreter has to decide a new signature."""
         key = (env["van.taak"], env["naar.taak"], env["gegevens.categorie"])
-        plan = self.plans.get(key)
+        # the day is resolved once here (a flow without peildatum means today), so the
+        # plan, the signature and the interpreter all see the same day
+        dag = dag_van(env[PEILDATUM])
+        plan_key = (*key, self.evaluator.epoch(dag))
+        plan = self.plans.get(plan_key)
         if plan is None:
-            plan = self.plans[key] = _plan(self.specs, key)
+            plan = self.plans[plan_key] = _plan(self.specs, key, dag)
         conds, needs_necessity = plan
         memo: dict[str, bool] = {}
         signature = [c(env, memo) for c in conds]
         if needs_necessity:
             signature.append(env[NOODZAKELIJK])
-        memo_key = (lang, key, *signature)
+        # the decision names its day, so decisions are shared between flows of one day
+        memo_key = (lang, key, dag, *signature)
         decision = self.memo.get(memo_key)
         if decision is None:
-            decision = self.evaluator.decide(flow(), lang)
+            decision = self.evaluator.decide(_op(flow(), dag), lang)
             if len(self.memo) < MAX_MEMO:
                 self.memo[memo_key] = decision
         return decision
+
+
+def _op(flow: Flow, dag: str) -> Flow:
+    """The flow with its day made explicit (so a decision made just after midnight
+    still follows the day its signature was computed for)."""
+    if flow.peildatum is not None:
+        return flow
+    return attrs.evolve(flow, peildatum=datetime.date.fromisoformat(dag))

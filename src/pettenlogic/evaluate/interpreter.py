@@ -16,6 +16,8 @@ same steps):
 
 from __future__ import annotations
 
+import bisect
+import datetime
 import operator
 from collections.abc import Callable
 from enum import Enum
@@ -26,14 +28,16 @@ import attrs
 from ..decision import Decision, Gevolgtekst
 from ..model.fields import flow_fields
 from ..model.flow import Flow
+from ..model.peildatum import dag_van
 from ..model.vocabulary import Effect, Oordeel, Voorwaarde
 from ..rules.expr import And, Cmp, Const, Expr, Flag, In, Not, Or, Ref, Same
-from ..rules.spec import Bron, Gevolg, Regel, Specs, exception_structure
+from ..rules.spec import Bron, Gevolg, Regel, Specs, exception_structure, versiegrenzen
 
 Env = dict[str, Any]
 Cond = Callable[[Env, dict[str, bool]], bool]
 
 NOODZAKELIJK = "omstandigheden.noodzakelijk"
+PEILDATUM = "peildatum"
 _ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 VERDICT_EFFECT = {
     Oordeel.VERBODEN: Effect.VERBOD,
@@ -50,7 +54,11 @@ def flatten(flow: Flow) -> Env:
     env: Env = {}
     for path, get in _GETTERS:
         value = get(flow)
-        env[path] = value.value if isinstance(value, Enum) else value
+        if isinstance(value, Enum):
+            value = value.value
+        elif isinstance(value, datetime.date):
+            value = value.isoformat()
+        env[path] = value
     return env
 
 
@@ -144,6 +152,8 @@ class Trace:
     definitions: dict[str, bool]
     grenzen: tuple[tuple[str, int], ...]  # (rule id, index of grens)
     aanvullingen: tuple[str, ...]
+    #: the day whose law decided (the flow's peildatum, or the day it was decided)
+    peildatum: str = ""
 
 
 class Evaluator:
@@ -173,6 +183,24 @@ class Evaluator:
         self._bronnen_van: dict[str, tuple[Bron, ...]] = {r.id: r.bronnen for r in self.rules}
         self._bronnen_van.update({a.id: a.bronnen for a in specs.aanvullingen})
         self._toekenning = {t.id: t for t in specs.toekenningen}
+        self.versiegrenzen = versiegrenzen(specs)
+        self._epochs: dict[int, tuple[frozenset[str], tuple[tuple[str, int], ...]]] = {}
+
+    def epoch(self, dag: str) -> int:
+        """Which stretch between the rule set's version dates ``dag`` falls in."""
+        return bisect.bisect_right(self.versiegrenzen, dag)
+
+    def geldig(self, dag: str) -> tuple[frozenset[str], tuple[tuple[str, int], ...]]:
+        """The rules, and the limits (rule id, index), that hold on ``dag``."""
+        epoch = self.epoch(dag)
+        found = self._epochs.get(epoch)
+        if found is None:
+            rules = frozenset(r.id for r in self.rules if r.geldt_op(dag))
+            limits = tuple(
+                (r.id, i) for r in self.rules for i, g in enumerate(r.grenzen) if g.geldt_op(dag)
+            )
+            found = self._epochs[epoch] = (rules, limits)
+        return found
 
     def definition(self, name: str, env: Env, memo: dict[str, bool]) -> bool:
         if name not in memo:
@@ -183,10 +211,14 @@ class Evaluator:
         env = flatten(flow)
         memo: dict[str, bool] = {}
         nood = env[NOODZAKELIJK]
+        dag = dag_van(env[PEILDATUM])
+        in_force, limits = self.geldig(dag)
         applies = {
             r.id
             for r in self.rules
-            if (not r.noodzaak or nood is not False) and self.cond[r.id](env, memo)
+            if r.id in in_force
+            and (not r.noodzaak or nood is not False)
+            and self.cond[r.id](env, memo)
         }
         effective: set[str] = set()
         defeated: list[tuple[str, str]] = []
@@ -263,7 +295,7 @@ class Evaluator:
 
         for d in self.specs.definities:
             self.definition(d.naam, env, memo)
-        grenzen = tuple(key for key, cond in self.grens.items() if cond(env, memo))
+        grenzen = tuple(key for key in limits if self.grens[key](env, memo))
         return Trace(
             env=env,
             applies=frozenset(applies),
@@ -280,6 +312,7 @@ class Evaluator:
             definitions=dict(memo),
             grenzen=grenzen,
             aanvullingen=tuple(used_aanv),
+            peildatum=dag,
         )
 
     # -- from trace to decision ------------------------------------------------
@@ -340,4 +373,5 @@ class Evaluator:
             uitleg=explain(self.specs, t, lang),
             rulebook=self.specs.digest,
             lang=lang,
+            peildatum=t.peildatum,
         )

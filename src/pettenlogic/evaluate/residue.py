@@ -101,20 +101,27 @@ def fields_read(exprs: Iterable[Expr]) -> set[str]:
     return out
 
 
-def residues(specs: Specs, known: Mapping[str, Any]) -> tuple[list[Expr], bool]:
+def residues(
+    specs: Specs, known: Mapping[str, Any], dag: str | None = None
+) -> tuple[list[Expr], bool]:
     """Every condition the evaluator consults on its way to a decision, specialised
     for ``known``; and whether necessity (``noodzakelijk``) can matter.
 
     Covers rule conditions (and necessity, for rules that rest on it), conditional
     duties and open conditions, aanvullingen, toekenningen, limits (grenzen) and
     the ``beroepsgeheim`` definition that the decision reports. Given the truth of
-    these and the necessity judgement, the decision is fixed.
+    these and the necessity judgement, the decision is fixed. With ``dag``, rules and
+    limits that do not hold on that day are left out (they cannot apply); without
+    it, every version counts.
     """
     residue = Residue({d.naam: d.als for d in specs.definities}, known)
     exprs: list[Expr] = []
     needs_necessity = False
     for r in specs.regels:
-        exprs.extend(residue.of(g.als) for g in r.grenzen)  # limits are read for every rule
+        # limits are read for every rule
+        exprs.extend(residue.of(g.als) for g in r.grenzen if dag is None or g.geldt_op(dag))
+        if dag is not None and not r.geldt_op(dag):
+            continue
         cond = residue.of(r.als)
         if cond == FALSE:
             continue  # the rule cannot apply: nothing it attaches matters either
@@ -129,9 +136,12 @@ def residues(specs: Specs, known: Mapping[str, Any]) -> tuple[list[Expr], bool]:
     return exprs, needs_necessity
 
 
-def decision_fields(specs: Specs, known: Mapping[str, Any]) -> tuple[str, ...]:
-    """The fields besides ``known`` that a decision can depend on, sorted."""
-    exprs, needs_necessity = residues(specs, known)
+def decision_fields(
+    specs: Specs, known: Mapping[str, Any], dag: str | None = None
+) -> tuple[str, ...]:
+    """The fields besides ``known`` that a decision can depend on, sorted (on ``dag``;
+    without it, on any day)."""
+    exprs, needs_necessity = residues(specs, known, dag)
     fields = fields_read(exprs) - set(known)
     if needs_necessity:
         fields.add(NOODZAKELIJK)

@@ -9,6 +9,7 @@ outside of, a choice that fixes the legal frame of one of its tasks).
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import attrs
 
 from ..decision import Decision
 from ..model.flow import Flow
-from ..rulebook import Rulebook
+from ..rulebook import Rulebook, with_peildatum
 from ..rules.spec import Specs
 from .inrichting import Gemeente
 from .loader import load_with_rules
@@ -32,8 +33,14 @@ class GemeenteRulebook(Rulebook):
         self.gemeente = gemeente
 
     def decide(
-        self, flow: Flow | Mapping[str, Any], lang: str = "nl", engine: str = "evaluator"
+        self,
+        flow: Flow | Mapping[str, Any],
+        lang: str = "nl",
+        engine: str = "evaluator",
+        peildatum: str | datetime.date | None = None,
     ) -> Decision:
+        if peildatum is not None:
+            flow = with_peildatum(flow, peildatum)
         decision = super().decide(flow, lang, engine)
         trace = self.trace(flow)
         found = notes(self.gemeente, self.specs, self.evaluator, trace, decision)

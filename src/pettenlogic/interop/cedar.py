@@ -49,6 +49,7 @@ from ..evaluate.keys import KEY_FIELDS, KeyBoxes, meets
 from ..model.convert import InvalidInput, check_flow_object, flow_from_json
 from ..model.fields import FieldSpec, flow_fields
 from ..model.flow import Flow
+from ..model.peildatum import dag_van, dagnummer
 from ..rules.expr import And, Cmp, Const, Expr, Flag, In, Not, Or, Ref, Same
 from ..rules.spec import Regel, Specs, exception_structure
 
@@ -56,6 +57,7 @@ ACTION = "verstrekken"
 PRINCIPAL = "van.taak"
 RESOURCE = "naar.taak"
 NOODZAKELIJK = "omstandigheden.noodzakelijk"
+PEILDATUM = "peildatum"
 POLICY_FILE = "pettenlogic.cedar"
 SCHEMA_FILE = "pettenlogic.cedarschema"
 MANIFEST_FILE = "pettenlogic-cedar.json"
@@ -99,10 +101,17 @@ def _enums() -> dict[str, type[Enum]]:
 # -- schema ------------------------------------------------------------------------------
 
 
+def _optional(spec: FieldSpec) -> bool:
+    """Whether a context attribute may be absent: an optional field or a tribool; never
+    the peildatum, which a request always carries (the flow's own day, or today)."""
+    return spec.kind != "date" and (spec.optional or spec.kind == "tribool")
+
+
 def _cedar_type(spec: FieldSpec) -> str:
     if spec.kind == "enum":
         return _entity_type(spec)
-    return "Long" if spec.kind == "int" else "Bool"
+    # a date is its day number (as in the Z3 encoding), so versions compare as integers
+    return "Long" if spec.kind in ("int", "date") else "Bool"
 
 
 def _context_tree() -> dict[str, Any]:
@@ -126,7 +135,7 @@ def _record(tree: dict[str, Any], indent: str) -> str:
         if isinstance(item, dict):
             lines.append(f"{inner}{_has(name)}: {_record(item, inner)}")
         else:
-            optional = "?" if item.optional or item.kind == "tribool" else ""
+            optional = "?" if _optional(item) else ""
             lines.append(f"{inner}{_has(name)}{optional}: {_cedar_type(item)}")
     return "{\n" + ",\n".join(lines) + "\n" + indent + "}"
 
@@ -171,7 +180,7 @@ class _Writer:
         *parents, leaf = path.split(".")
         record = "context" + "".join(_attr(p) for p in parents)
         spec = self.fields[path]
-        optional = spec.optional or spec.kind == "tribool"
+        optional = _optional(spec)
         return record + _attr(leaf), (f"{record} has {_has(leaf)}" if optional else None)
 
     def literal(self, path: str, value: Any) -> str:
@@ -264,6 +273,12 @@ class _Policies:
 
     def applies(self, r: Regel) -> str:
         cond = self.writer.write(r.als)
+        if r.versiegebonden:
+            # the rule holds only while the version it encodes holds (peildatum: day number)
+            days = [f"context.peildatum >= {dagnummer(r.geldig_van)}"] if r.geldig_van else []
+            days += [f"context.peildatum < {dagnummer(r.geldig_tot)}"] if r.geldig_tot else []
+            if days:
+                cond = f"({cond} && {' && '.join(days)})"
         if not r.noodzaak:
             return cond
         denied = self.writer.write(Cmp(NOODZAKELIJK, "==", False))
@@ -418,6 +433,8 @@ def to_request(flow: Flow | Mapping[str, Any]) -> dict[str, Any]:
         for part in parents:
             node = node.setdefault(part, {})
         value = env[path]
+        if path == PEILDATUM:  # always decided on a day: the flow's own, or today
+            value = dagnummer(dag_van(value))
         if value is None:
             continue  # an absent optional attribute
         node[leaf] = {"__entity": {"type": entity, "id": value}} if entity else value

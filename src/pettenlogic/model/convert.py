@@ -8,6 +8,7 @@ values and a close match ("did you mean"), and then builds the attrs objects.
 from __future__ import annotations
 
 import copy
+import datetime
 import difflib
 from collections.abc import Callable, Mapping
 from enum import Enum
@@ -22,6 +23,7 @@ from jsonschema.exceptions import ValidationError
 from .fields import _unwrap_optional, flow_fields, is_nested, resolved_types
 from .flow import Flow
 from .intake import Problem, cap, join_path, plain_copy, quoted_key, show
+from .peildatum import FORMAT, lees_datum
 from .schema import WET_MESSAGE, flow_schema
 
 __all__ = ["InvalidInput", "Problem", "check_flow_json", "flow_from_json", "flow_to_json"]
@@ -119,6 +121,8 @@ def _describe(err: ValidationError) -> list[Problem]:
                 allowed,
             )
         ]
+    if kind == "pattern" or (kind == "type" and schema.get("format") == "date"):
+        return [Problem(path, f"not a date: got {value}; expected {FORMAT}", err.instance)]
     if kind == "type":
         expected = err.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
@@ -164,11 +168,33 @@ def _checked(data: Any) -> tuple[dict[str, Any], list[Problem]]:
     if not isinstance(data, Mapping):
         return {}, [Problem("", f"a flow must be a JSON object, got {_show(data)}")]
     if type(data) is dict and _accepts_fast(data):
-        return data, []
+        return data, _date_problems(data)
     plain, problems = plain_copy(data)
     if problems:
         return {}, cap(problems)
-    return plain, cap(_schema_problems(plain))
+    problems = _schema_problems(plain)
+    return plain, cap(problems or _date_problems(plain))
+
+
+def _date_problems(data: Mapping[str, Any]) -> list[Problem]:
+    """The calendar check the schema's pattern cannot make (2021-02-30 is no day)."""
+    problems: list[Problem] = []
+    for spec in _date_fields():
+        node: Any = data
+        for part in spec.path.split("."):
+            node = node.get(part) if isinstance(node, Mapping) else None
+        if node is not None and lees_datum(node) is None:
+            problems.append(
+                Problem(spec.path, f"not a date: got {_show(node)}; expected {FORMAT}", node)
+            )
+    return problems
+
+
+@cache
+def _date_fields() -> tuple[Any, ...]:
+    from .fields import flow_fields
+
+    return tuple(f for f in flow_fields().values() if f.kind == "date")
 
 
 def _schema_problems(data: dict[str, Any]) -> list[Problem]:
@@ -208,6 +234,8 @@ def _structure(cls: type, data: dict[str, Any]) -> Any:
             kwargs[field.name] = tp(raw)
         elif tp is int:
             kwargs[field.name] = int(raw)  # JSON Schema counts 15.0 as an integer
+        elif tp is datetime.date:
+            kwargs[field.name] = lees_datum(raw)  # checked by _date_problems
         else:
             kwargs[field.name] = raw
     return cls(**kwargs)
@@ -233,6 +261,8 @@ def _plan(cls: type) -> tuple[tuple[str, str, Any, bool], ...]:
             kind = "nested"
         elif isinstance(tp, type) and issubclass(tp, Enum):
             kind = "enum"
+        elif tp is datetime.date:
+            kind = "date"
         else:
             kind = "bool" if tp is bool else "int"
         plan.append((field.name, kind, tp, optional))
@@ -270,6 +300,11 @@ def _typed_json(cls: type, obj: Any, path: str, out: list[Problem]) -> dict[str,
                 continue
             message = f"expected {'true, false or null' if optional else 'true or false'}"
             message += f", got {show(value)}"
+        elif kind == "date":
+            if type(value) is datetime.date:  # not a datetime: a day, not a moment
+                data[name] = value.isoformat()
+                continue
+            message = f"expected a datetime.date (a day), got {show(value)}; {FORMAT} in JSON"
         else:
             if type(value) is int:
                 data[name] = value
@@ -297,6 +332,8 @@ def _unstructure(obj: Any) -> Any:
         return {f.name: _unstructure(getattr(obj, f.name)) for f in attrs.fields(type(obj))}
     if isinstance(obj, Enum):
         return obj.value
+    if isinstance(obj, datetime.date):
+        return obj.isoformat()
     return obj
 
 

@@ -7,6 +7,7 @@ so the list is computed here once from the single definition.
 
 from __future__ import annotations
 
+import datetime
 import types
 import typing
 from enum import Enum
@@ -17,7 +18,7 @@ import attrs
 
 from .flow import Flow
 
-Kind = Literal["enum", "bool", "int", "tribool"]
+Kind = Literal["enum", "bool", "int", "tribool", "date"]
 
 LEEFTIJD_MIN = 0
 LEEFTIJD_MAX = 130
@@ -57,6 +58,8 @@ def _kind(tp: Any, optional: bool) -> tuple[Kind, type[Enum] | None]:
         return ("tribool" if optional else "bool"), None
     if tp is int:
         return "int", None
+    if tp is datetime.date:
+        return "date", None
     raise TypeError(f"unsupported field type {tp!r}")
 
 

@@ -7,6 +7,8 @@ strict JSON conversion and give the rule language its field paths.
 
 from __future__ import annotations
 
+import datetime
+
 import attrs
 
 from .vocabulary import (
@@ -217,4 +219,10 @@ class Flow:
     )
     omstandigheden: Omstandigheden = attrs.field(
         factory=Omstandigheden, metadata=_doc("omstandigheden en oordelen")
+    )
+    peildatum: datetime.date | None = attrs.field(
+        default=None,
+        metadata=_doc(
+            "de dag waarvan de wet geldt (ISO-datum JJJJ-MM-DD); weglaten of null = vandaag"
+        ),
     )

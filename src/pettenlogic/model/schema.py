@@ -10,6 +10,7 @@ import attrs
 
 from .fields import LEEFTIJD_MAX, LEEFTIJD_MIN, _kind, _unwrap_optional, is_nested, resolved_types
 from .flow import Context, Flow
+from .peildatum import ISO_DATUM
 from .vocabulary import TAKEN_MET_WET
 
 SCHEMA_ID = "https://pettenlogic.example/schema/flow.json"
@@ -27,6 +28,9 @@ def _leaf_schema(tp: Any, optional: bool, name: str) -> dict[str, Any]:
         schema["x-descriptions"] = descriptions
     elif kind in ("bool", "tribool"):
         schema = {"type": "boolean"}
+    elif kind == "date":
+        # the pattern admits 2021-02-30; conversion checks the calendar (convert.py)
+        schema = {"type": "string", "format": "date", "pattern": ISO_DATUM.pattern}
     else:
         schema = {"type": "integer"}
         if name == "leeftijd":

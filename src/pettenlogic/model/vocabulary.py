@@ -110,6 +110,12 @@ class Taak(Described):
         "huisarts",
         "de huisarts, niet rechtstreeks bij deze hulp betrokken (wie dat wel is: medebehandeling)",
     )
+    # law versions (peildatum): recipients and senders that exist only in a later version
+    SCHULDEISER = (
+        "schuldeiser",
+        "schuldeiser die een betalingsachterstand signaleert (verhuurder, zorgverzekeraar, "
+        "energie- of waterbedrijf; Wgs vroegsignalering)",
+    )
 
 
 class Taakgroep(Described):
@@ -165,6 +171,7 @@ TAAKGROEP: dict[Taak, Taakgroep] = {
             Taak.OUDER_GEZAG,
             Taak.DERDE_PERSOON,
             Taak.HUISARTS,
+            Taak.SCHULDEISER,
         )
     },
 }
@@ -375,3 +382,5 @@ class Voorwaarde(Described):
     VERTEGENWOORDIGING = "vertegenwoordiging"
     BELANG_MINDERJARIGE = "belang_minderjarige"
     BINNEN_REGELING_JEUGDWET = "binnen_regeling_jeugdwet"
+    # law versions (peildatum)
+    AANGEWEZEN_SIGNAAL = "aangewezen_signaal"

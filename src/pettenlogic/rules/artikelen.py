@@ -181,8 +181,13 @@ class Inventaris:
         sub: str | None = None,
         aanhef: bool = False,
         versie: str | None = None,
+        op: str | None = None,
     ) -> Bronversie:
-        """Resolve a law citation, or raise :class:`CitationError` saying what is wrong."""
+        """Resolve a law citation, or raise :class:`CitationError` saying what is wrong.
+
+        Without ``versie`` the citation encodes the latest version on or before ``op``
+        (the date from which the citing rule holds), or else the ``standaarddatum``.
+        """
         naam = regeling.value
         data = self.regelingen.get(regeling)
         if data is None:
@@ -195,12 +200,12 @@ class Inventaris:
         if wet is None:
             raise CitationError("artikel", f"{naam} has no article {artikel!r} in the inventory")
         if versie is None:
-            eerder = [v for v in wet.versies if v <= self.standaarddatum]
+            peil = op or self.standaarddatum
+            eerder = [v for v in wet.versies if v <= peil]
             if not eerder:
                 raise CitationError(
                     "artikel",
-                    f"the inventory has no version of {naam} on or before "
-                    f"{self.standaarddatum}; cite a versie",
+                    f"the inventory has no version of {naam} on or before {peil}; cite a versie",
                 )
             versie = max(eerder)
         elif versie not in wet.versies:

@@ -29,6 +29,8 @@ def regel_json(r: Regel) -> dict[str, Any]:
         "als": unparse(r.als),
         "uitzondering_op": list(r.uitzondering_op),
         "noodzaak": r.noodzaak,
+        "geldig_van": r.geldig_van,
+        "geldig_tot": r.geldig_tot,
         "dekt_bijzondere_gegevens": r.dekt_bijzondere_gegevens,
         "plichten": [gevolg_json(g) for g in r.plichten],
         "voorwaarden": [gevolg_json(g) for g in r.voorwaarden],

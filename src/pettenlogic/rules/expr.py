@@ -191,6 +191,12 @@ class _Parser:
             )
         if path not in self.fields:
             raise self.fail(node, f"unknown field '{_cut(path)}'{suggest(path, list(self.fields))}")
+        if self.fields[path].kind == "date":
+            raise self.fail(
+                node,
+                f"field '{path}' cannot be used in a condition: a rule states the law version "
+                "it encodes with geldig_van and geldig_tot",
+            )
         return self.fields[path]
 
     def literal(self, node: ast.expr) -> Any:

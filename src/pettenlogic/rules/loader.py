@@ -254,6 +254,7 @@ def _bron(
     what: str,
     secties: dict[str, Sectie],
     artikelen: Inventaris | None,
+    op: str | None = None,
 ) -> Bron:
     obj = _keys(ctx, raw, BRON_KEYS, what, line)
     regeling = _enum_key(ctx, Regeling, obj, "regeling", what)
@@ -291,7 +292,7 @@ def _bron(
             f"{what}: BW articles are written like '1:240' or '7:457', got {echo(artikel)}",
         )
         raise _Missing
-    return _wetsbron(ctx, obj, what, regeling, artikel, titel, artikelen)
+    return _wetsbron(ctx, obj, what, regeling, artikel, titel, artikelen, op)
 
 
 def _deel(ctx: _Ctx, obj: Located, key: str, what: str) -> str | None:
@@ -314,8 +315,10 @@ def _wetsbron(
     artikel: str,
     titel: str | None,
     artikelen: Inventaris | None,
+    op: str | None = None,
 ) -> Bron:
-    """A law citation, checked against the article inventory (its version filled in)."""
+    """A law citation, checked against the article inventory (its version filled in;
+    by default the version in force on ``op``, the date the citing rule starts)."""
     lid = _deel(ctx, obj, "lid", what)
     onderdeel = _deel(ctx, obj, "onderdeel", what)
     sub = _deel(ctx, obj, "sub", what)
@@ -332,7 +335,7 @@ def _wetsbron(
     if artikelen is None:  # the inventory itself is broken; that has been reported
         return Bron(regeling, artikel, lid, None, titel, onderdeel, sub, aanhef, versie)
     try:
-        found = artikelen.check(regeling, artikel, lid, onderdeel, sub, aanhef, versie)
+        found = artikelen.check(regeling, artikel, lid, onderdeel, sub, aanhef, versie, op)
     except CitationError as exc:
         ctx.error(obj.line_of(exc.key), f"{what}: {exc}")
         raise _Missing from None
@@ -349,6 +352,7 @@ def _bronnen(
     sectie: str | None,
     artikelen: Inventaris | None,
     need_law: bool = False,
+    op: str | None = None,
 ) -> tuple[Bron, ...]:
     raw = _get(ctx, obj, "bronnen", list, what, required=need_law, default=[])
     out: list[Bron] = []
@@ -363,6 +367,7 @@ def _bronnen(
                     what,
                     secties,
                     artikelen,
+                    op,
                 )
             )
         except _Missing:
@@ -379,6 +384,30 @@ def _bronnen(
     if handreiking and handreiking.artikel not in cited:
         out.append(handreiking)
     return tuple(out)
+
+
+def _geldigheid(ctx: _Ctx, obj: Located, what: str) -> tuple[str | None, str | None]:
+    """``geldig_van`` / ``geldig_tot``: the dates between which the encoded version holds."""
+    found: list[str | None] = []
+    for key in ("geldig_van", "geldig_tot"):
+        if key not in obj:
+            found.append(None)
+            continue
+        value = datum(obj[key])
+        if value is None:
+            ctx.error(
+                obj.line_of(key),
+                f"{what}: '{key}' must be a date YYYY-MM-DD, got {echo(obj[key])}",
+            )
+            raise _Missing
+        found.append(value)
+    van, tot = found
+    if van is not None and tot is not None and tot <= van:
+        ctx.error(
+            obj.line_of("geldig_tot"), f"{what}: geldig_tot {tot} is not after geldig_van {van}"
+        )
+        raise _Missing
+    return van, tot
 
 
 def _alleen_handreiking(
@@ -663,15 +692,37 @@ class _Loader:
             "grenzen",
             "dekt_bijzondere_gegevens",
             "alleen_handreiking",
+            "geldig_van",
+            "geldig_tot",
         }
     )
 
     def regel_bronnen(
-        self, ctx: _Ctx, obj: Located, what: str, sectie: str, laag: Laag
+        self,
+        ctx: _Ctx,
+        obj: Located,
+        what: str,
+        sectie: str,
+        laag: Laag,
+        geldig: tuple[str | None, str | None],
     ) -> tuple[tuple[Bron, ...], bool]:
-        """A rule's citations: a law article is required unless ``alleen_handreiking``."""
+        """A rule's citations: a law article is required unless ``alleen_handreiking``.
+
+        A citation without ``versie`` encodes the version in force when the rule starts;
+        none may encode a version that only takes effect after the rule has ended.
+        """
         flag = obj.get("alleen_handreiking") is True
-        bronnen = _bronnen(ctx, obj, what, self.secties, sectie, self.artikelen, need_law=not flag)
+        van, tot = geldig
+        bronnen = _bronnen(
+            ctx, obj, what, self.secties, sectie, self.artikelen, need_law=not flag, op=van
+        )
+        for b in bronnen:
+            if tot is not None and b.versie is not None and b.versie >= tot:
+                ctx.error(
+                    obj.line_of("bronnen"),
+                    f"{what}: cites {b.label()} in the version of {b.versie}, "
+                    f"which is not in force before the rule ends (geldig_tot {tot})",
+                )
         return bronnen, _alleen_handreiking(ctx, obj, what, laag, bronnen)
 
     def load_regel(self, ctx: _Ctx, item: Any) -> Regel | None:
@@ -685,18 +736,29 @@ class _Loader:
                 )
             sectie = self.sectie(ctx, obj, what)
             exc = _get(ctx, obj, "uitzondering_op", list, what, required=False, default=[])
+            geldig = _geldigheid(ctx, obj, what)
             grenzen = []
             for g in _get(ctx, obj, "grenzen", list, what, required=False, default=[]):
-                sub = _keys(ctx, g, {"als", "uitleg"}, f"{what}.grenzen", obj.line_of("grenzen"))
+                sub = _keys(
+                    ctx,
+                    g,
+                    {"als", "uitleg", "geldig_van", "geldig_tot"},
+                    f"{what}.grenzen",
+                    obj.line_of("grenzen"),
+                )
                 grenzen.append(
-                    Grens(self.condition(ctx, sub, "als", what), _tekst(ctx, sub, "uitleg", what))
+                    Grens(
+                        self.condition(ctx, sub, "als", what),
+                        _tekst(ctx, sub, "uitleg", what),
+                        *_geldigheid(ctx, sub, f"{what}.grenzen"),
+                    )
                 )
             titel = _tekst(ctx, obj, "titel", what)
             laag = _enum_key(ctx, Laag, obj, "laag", what)
             effect = _enum_key(ctx, Effect, obj, "effect", what)
             als = self.condition(ctx, obj, "als", what)
             uitleg = _tekst(ctx, obj, "uitleg", what)
-            bronnen, alleen_handreiking = self.regel_bronnen(ctx, obj, what, sectie, laag)
+            bronnen, alleen_handreiking = self.regel_bronnen(ctx, obj, what, sectie, laag, geldig)
             return Regel(
                 id=rid,
                 titel=titel,
@@ -716,6 +778,8 @@ class _Loader:
                 ),
                 alleen_handreiking=alleen_handreiking,
                 waar=ctx.where(obj.line),
+                geldig_van=geldig[0],
+                geldig_tot=geldig[1],
             )
         except _Missing:
             return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import attrs
 
+from ..model.peildatum import geldt_op
 from ..model.vocabulary import (
     LAAG_RANG,
     Effect,
@@ -160,10 +161,18 @@ class Gevolg:
 
 @attrs.frozen
 class Grens:
-    """A note explaining why an obvious ground does not reach a case."""
+    """A note explaining why an obvious ground does not reach a case.
+
+    ``geldig_van`` / ``geldig_tot`` bound the note to a version of the law, like a rule's.
+    """
 
     als: Expr
     uitleg: Tekst
+    geldig_van: str | None = None
+    geldig_tot: str | None = None
+
+    def geldt_op(self, dag: str) -> bool:
+        return geldt_op(self.geldig_van, self.geldig_tot, dag)
 
 
 @attrs.frozen
@@ -187,6 +196,19 @@ class Regel:
     #: the rule states what the handreiking says without a statutory basis (laag richtlijn)
     alleen_handreiking: bool = False
     waar: Waar = Waar("?", 0)
+    #: the version of the law the rule encodes holds from this date (None: at every date
+    #: before ``geldig_tot``); ISO dates, see :mod:`pettenlogic.model.peildatum`
+    geldig_van: str | None = None
+    #: ... up to, not including, this date (None: open-ended)
+    geldig_tot: str | None = None
+
+    def geldt_op(self, dag: str) -> bool:
+        """Whether the version this rule encodes is the law on ``dag``."""
+        return geldt_op(self.geldig_van, self.geldig_tot, dag)
+
+    @property
+    def versiegebonden(self) -> bool:
+        return self.geldig_van is not None or self.geldig_tot is not None
 
     @property
     def rang(self) -> int:
@@ -279,6 +301,23 @@ class Specs:
         raise KeyError(rule_id)
 
 
+def versiegrenzen(specs: Specs) -> tuple[str, ...]:
+    """Every date at which some rule or limit starts or stops holding, ascending.
+
+    Between two consecutive dates (and before the first, after the last) the same
+    rules hold: these are the *epochs* of the rule set. A flow's peildatum matters
+    only through the epoch it falls in.
+    """
+    dates: set[str] = set()
+    spans: list[tuple[str | None, str | None]] = []
+    for r in specs.regels:
+        spans.append((r.geldig_van, r.geldig_tot))
+        spans.extend((g.geldig_van, g.geldig_tot) for g in r.grenzen)
+    for span in spans:
+        dates.update(d for d in span if d is not None)
+    return tuple(sorted(dates))
+
+
 def exception_structure(
     regels: tuple[Regel, ...],
 ) -> tuple[dict[str, list[Regel]], list[Regel]]:
@@ -323,4 +362,5 @@ __all__ = [
     "Voorwaarde",
     "Waar",
     "exception_structure",
+    "versiegrenzen",
 ]

@@ -81,7 +81,7 @@ class Checker:
         self.deadline = None if timeout_s is None else time.monotonic() + timeout_s
         self.found: list[Finding] = []
         self.fv = FlowVars("")
-        self.c = Compiled(specs, self.fv, prune)
+        self.c = Compiled(specs, self.fv, prune=prune)
         self.well_formed = self.fv.well_formed()
         self._well_formed_all = z3.And(self.well_formed)
         self.solver = self._fresh()

@@ -15,6 +15,7 @@ from typing import cast
 import z3
 
 from ..evaluate.keys import BoxIndex, KeyBoxes, meets, positions
+from ..model.peildatum import dagnummer
 from ..model.vocabulary import Effect, Oordeel, Verwerkingsverantwoordelijke, Voorwaarde
 from ..rules.expr import And, Cmp, Const, Expr, Flag, In, Not, Or, Ref, Same
 from ..rules.spec import Bron, Regel, Specs, exception_structure
@@ -99,10 +100,28 @@ class ExprCompiler:
         return self.definition(e.name)
 
 
-class Compiled:
-    """Every part of a decision as a Z3 term over one flow's variables."""
+def geldig(dag: z3.ArithRef, van: str | None, tot: str | None) -> z3.BoolRef:
+    """The day number ``dag`` lies in [van, tot) (an open end holds on that side)."""
+    parts = []
+    if van is not None:
+        parts.append(dag >= dagnummer(van))
+    if tot is not None:
+        parts.append(dag < dagnummer(tot))
+    return z3.And(parts) if parts else z3.BoolVal(True)
 
-    def __init__(self, specs: Specs, fv: FlowVars, prune: bool = True) -> None:
+
+class Compiled:
+    """Every part of a decision as a Z3 term over one flow's variables.
+
+    The peildatum is the flow's ``peildatum`` variable (an integer day number), or a
+    fixed day given as ``peildatum`` (an ISO date) to compile the rule set as it
+    stands on that day (``diff --peildatum A --tegen B``). A rule applies only on the
+    days its version holds; so does a limit.
+    """
+
+    def __init__(
+        self, specs: Specs, fv: FlowVars, peildatum: str | None = None, prune: bool = True
+    ) -> None:
         """``prune=False`` compares every rule with every other (the reference the
         tests hold the pruned terms and the pruned check against)."""
         self.specs = specs
@@ -111,6 +130,11 @@ class Compiled:
         self.ec = ec
         rules = specs.regels
         self.rules = rules
+        dag: z3.ArithRef = (
+            z3.IntVal(dagnummer(peildatum)) if peildatum is not None else fv["peildatum"]
+        )
+        self.dag = dag
+        self.in_force = {r.id: geldig(dag, r.geldig_van, r.geldig_tot) for r in rules}
         nood = fv["omstandigheden.noodzakelijk"]
         tri = sort_for(fv.fields["omstandigheden.noodzakelijk"])
         assert tri is not None
@@ -118,7 +142,12 @@ class Compiled:
         self.nood_onbekend = nood == tri.const("onbekend")
 
         # 1. applies
-        self.condition = {r.id: ec.compile(r.als) for r in rules}
+        self.condition = {
+            r.id: z3.And(self.in_force[r.id], ec.compile(r.als))
+            if r.versiegebonden
+            else ec.compile(r.als)
+            for r in rules
+        }
         self.applies = {
             r.id: z3.And(self.condition[r.id], z3.Not(self.nood_nee))
             if r.noodzaak
@@ -232,7 +261,11 @@ class Compiled:
         self.vvo = vvo
         # definitions and limits (for explanations)
         self.definitions = {d.naam: ec.definition(d.naam) for d in specs.definities}
-        self.grens = {(r.id, i): ec.compile(g.als) for r in rules for i, g in enumerate(r.grenzen)}
+        self.grens = {
+            (r.id, i): z3.And(geldig(dag, g.geldig_van, g.geldig_tot), ec.compile(g.als))
+            for r in rules
+            for i, g in enumerate(r.grenzen)
+        }
 
     def met_by(self, r: Regel) -> list[Regel]:
         """The rules whose key box meets ``r``'s (``r`` included), in rule order."""

@@ -14,7 +14,9 @@ import z3
 
 from ..decision import Decision
 from ..evaluate import Trace, flatten
+from ..evaluate.fast import _op
 from ..model.flow import Flow
+from ..model.peildatum import dag_van
 from ..model.vocabulary import Effect, Oordeel, Verwerkingsverantwoordelijke
 from ..rules.spec import Specs
 from .compiler import VERDICT_EFFECT, Compiled
@@ -83,7 +85,10 @@ class Z3Engine:
 
     def trace(self, flow: Flow) -> Trace:
         """The same :class:`Trace` the evaluator builds, with every truth value from Z3."""
-        t = self.truth(flow)
+        env = flatten(flow)
+        # the same day the assignment pinned (FlowVars.assignment resolves it alike)
+        dag = dag_van(env["peildatum"])
+        t = self.truth(flow if flow.peildatum is not None else _op(flow, dag))
         rules = self.specs.regels
         oordeel = next(o for o in Oordeel if t[("oordeel", o.value)])
         want = VERDICT_EFFECT.get(oordeel)
@@ -117,7 +122,7 @@ class Z3Engine:
         chosen = [tid for tid in self.c.vvo_chosen if t[("vvo", tid)]]
         vvo_value = next(v.value for v in Verwerkingsverantwoordelijke if t[("vvo_value", v.value)])
         return Trace(
-            env=flatten(flow),
+            env=env,
             applies=frozenset(applies),
             effective=frozenset(effective),
             active=frozenset(active),
@@ -138,6 +143,7 @@ class Z3Engine:
                 if t[("grens", rid, i)]
             ),
             aanvullingen=tuple(a.id for a in self.specs.aanvullingen if t[("aanvulling", a.id)]),
+            peildatum=dag,
         )
 
     def decide(self, flow: Flow, lang: str = "nl") -> Decision:

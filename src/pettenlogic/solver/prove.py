@@ -16,6 +16,7 @@ import z3
 
 from ..evaluate import Evaluator
 from ..model.convert import flow_from_json, flow_to_json
+from ..model.peildatum import dagnummer
 from ..model.vocabulary import Oordeel, Plicht, Voorwaarde
 from ..rules.expr import And, Const, Expr, Not, Or
 from ..rules.spec import Bron, Specs
@@ -152,12 +153,15 @@ class Prover:
         timeout_ms: int = 20_000,
         kaders: tuple[Expr, ...] = (),
         lang: str = "nl",
+        peildatum: str | None = None,
     ) -> None:
         self.specs = specs
         self.timeout_ms = timeout_ms
         #: conditions every flow meets (a gemeente's inrichting narrows the flows)
         self.kaders = kaders
         self.lang = lang
+        #: prove for flows on this day only (ISO date); None: on every day
+        self.peildatum = peildatum
         self.evaluator = Evaluator(specs)
         self._single: tuple[FlowVars, Compiled] | None = None
         self._pair: tuple[dict[str, FlowVars], dict[str, Compiled]] | None = None
@@ -176,6 +180,13 @@ class Prover:
 
     def negation(self, prop: Eigenschap) -> tuple[list[z3.BoolRef], dict[str, FlowVars]]:
         """Assertions whose satisfiability refutes the property."""
+        asserts, fvs = self._negation(prop)
+        if self.peildatum is not None:
+            day = dagnummer(self.peildatum)
+            asserts += [fv[path] == day for fv in fvs.values() for path in fv.dates]
+        return asserts, fvs
+
+    def _negation(self, prop: Eigenschap) -> tuple[list[z3.BoolRef], dict[str, FlowVars]]:
         if prop.paar:
             fvs, comp = self.pair()
             pc = PropertyCompiler(comp)
@@ -264,8 +275,10 @@ def prove_all(
     timeout_ms: int = 20_000,
     kaders: tuple[Expr, ...] = (),
     lang: str = "nl",
+    peildatum: str | None = None,
 ) -> list[Outcome]:
-    """Prove the properties (all, or those named); counterexample decisions in ``lang``."""
-    prover = Prover(specs, timeout_ms, kaders, lang)
+    """Prove the properties (all, or those named) for flows on every day, or on
+    ``peildatum`` only; counterexample decisions in ``lang``."""
+    prover = Prover(specs, timeout_ms, kaders, lang, peildatum)
     chosen = [p for p in props if not names or p.naam in names]
     return [prover.prove(p) for p in chosen]

@@ -19,6 +19,7 @@ import z3
 
 from ..model.fields import LEEFTIJD_MAX, LEEFTIJD_MIN, FieldSpec, flow_fields
 from ..model.flow import Flow
+from ..model.peildatum import EERSTE, LAATSTE, dag_van, dagnummer, uit_dagnummer
 from ..model.vocabulary import TAKEN_MET_WET, Oordeel, Taak
 
 ABSENT = "__geen__"
@@ -77,6 +78,7 @@ class FlowVars:
         self.fields = flow_fields()
         self.vars: dict[str, z3.ExprRef] = {}
         self.known: dict[str, z3.BoolRef] = {}
+        self.dates: list[str] = []
         for path, spec in self.fields.items():
             name = prefix + path
             es = sort_for(spec)
@@ -84,6 +86,11 @@ class FlowVars:
                 self.vars[path] = z3.Const(name, es.sort)
             elif spec.kind == "bool":
                 self.vars[path] = z3.Bool(name)
+            elif spec.kind == "date":
+                # a day number; always known: a flow without peildatum is decided on a
+                # day too (today), so every day is a possible flow
+                self.vars[path] = z3.Int(name)
+                self.dates.append(path)
             else:
                 self.vars[path] = z3.Int(name)
                 self.known[path] = z3.Bool(name + "?")
@@ -113,6 +120,9 @@ class FlowVars:
         for path, known in self.known.items():
             v = self[path]
             out.append(z3.If(known, z3.And(v >= LEEFTIJD_MIN, v <= LEEFTIJD_MAX), v == 0))
+        for path in self.dates:
+            v = self[path]
+            out.append(z3.And(v >= EERSTE.toordinal(), v <= LAATSTE.toordinal()))
         return out
 
     def assignment(self, flow: Flow) -> list[tuple[z3.ExprRef, z3.ExprRef]]:
@@ -138,6 +148,9 @@ class FlowVars:
             return [(self[path], es.const(ABSENT if value is None else value))]
         if spec.kind == "bool":
             return [(self[path], z3.BoolVal(bool(value)))]
+        if spec.kind == "date":
+            dag = dag_van(None if value is None else value.isoformat())
+            return [(self[path], z3.IntVal(dagnummer(dag)))]
         return [
             (self.known[path], z3.BoolVal(value is not None)),
             (self[path], z3.IntVal(0 if value is None else value)),
@@ -154,6 +167,8 @@ class FlowVars:
                 out.append((path, [None if n == ABSENT else n for n in es.values]))
             elif spec.kind == "bool":
                 out.append((path, [False, True]))
+            elif spec.kind == "date":
+                continue  # a day number is read on its own (its range is too wide to pack)
             else:
                 out.append((path, [None, *range(LEEFTIJD_MIN, LEEFTIJD_MAX + 1)]))
         return out
@@ -198,6 +213,9 @@ class FlowVars:
             for part in parts[:-1]:
                 node = node.setdefault(part, {})
             node[parts[-1]] = value
+        for path, spec in self.fields.items():
+            if spec.kind == "date":  # not packed: read on its own
+                out[path] = self.value_in(model, path)
         return out
 
     def value_in(self, model: z3.ModelRef, path: str) -> Any:
@@ -213,5 +231,8 @@ class FlowVars:
             return None if name == ABSENT else name
         if spec.kind == "bool":
             return z3.is_true(raw)
+        if spec.kind == "date":
+            n = raw.as_long()
+            return uit_dagnummer(min(max(n, EERSTE.toordinal()), LAATSTE.toordinal()))
         known = z3.is_true(model.eval(self.known[path], model_completion=True))
         return raw.as_long() if known else None
