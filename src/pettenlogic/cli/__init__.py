@@ -2,7 +2,8 @@
 
 Exit codes per command are listed in the docs (command line page). Modules:
 :mod:`.decide` (``decide``), :mod:`.catalogue` (``schema``, ``rules``),
-:mod:`.demo` (``demo``), :mod:`.verify` (``prove``, ``check``, ``diff``);
+:mod:`.demo` (``demo``), :mod:`.verify` (``prove``, ``check``, ``diff``),
+:mod:`.reach` (``bereik``);
 :mod:`.reading`, :mod:`.jsonl` and :mod:`.progress` read and stream flows,
 :mod:`.text` renders a decision, :mod:`.common` holds what they share.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import catalogue, decide, demo, verify
+from . import catalogue, decide, demo, reach, verify
 from .reading import MAX_ERROR_LINES, MAX_FLOWS, MAX_INPUT_MIB
 
 __all__ = ["MAX_ERROR_LINES", "MAX_FLOWS", "MAX_INPUT_MIB", "main"]
@@ -32,5 +33,6 @@ for _command in (
     verify.prove,
     verify.check,
     verify.diff,
+    reach.bereik,
 ):
     main.add_command(_command)

@@ -66,19 +66,17 @@ class Vraag:
     einde: Any = TRUE
 
 
-def _and(*parts: Any) -> Any:
+def conjoin(*parts: Any) -> Any:
+    """The conjunction of conditions, leaving out those that are just True."""
     kept = [p for p in parts if p != TRUE]
     if not kept:
         return TRUE
     return kept[0] if len(kept) == 1 else And(tuple(kept))
 
 
-def place_condition(side: str, taak: str, wet: str | None = None) -> Any:
-    """``van.taak == taak`` (and the law, when given) as a condition."""
-    parts = [Cmp(f"{side}.taak", "==", taak)]
-    if wet is not None:
-        parts.append(Cmp(f"{side}.wet", "==", wet))
-    return _and(*parts)
+def place_condition(path: str, value: str | None) -> Any:
+    """``path == value`` as a condition (True when no value is given)."""
+    return TRUE if value is None else Cmp(path, "==", value)
 
 
 class Reachability:
@@ -101,10 +99,10 @@ class Reachability:
     # -- one question ----------------------------------------------------------------
     def shortest(self, vraag: Vraag) -> Keten | None:
         """The shortest chain answering ``vraag``, replayed; None when there is none."""
-        single = self.steps(_and(vraag.begin, vraag.stap, vraag.einde))
-        first = self.steps(_and(vraag.begin, vraag.stap))
+        single = self.steps(conjoin(vraag.begin, vraag.stap, vraag.einde))
+        first = self.steps(conjoin(vraag.begin, vraag.stap))
         mid = self.steps(vraag.stap)
-        last = self.steps(_and(vraag.einde, vraag.stap))
+        last = self.steps(conjoin(vraag.einde, vraag.stap))
         n = len(self.finder.plaatsen)
         best: list[tuple[int, int, int]] | None = None
         for di in range(len(self.finder.vasts)):
@@ -145,7 +143,7 @@ class Reachability:
                 conds.append(vraag.begin)
             if i == len(chain) - 1:
                 conds.append(vraag.einde)
-            if not self.finder.satisfies(Voorwaarde.of(_and(*conds)), env):
+            if not self.finder.satisfies(Voorwaarde.of(conjoin(*conds)), env):
                 raise InternalMismatch(f"chain step {i + 1} does not meet its conditions")
             flows.append(flow_to_json(flow))
             decisions.append(decision.to_dict())
