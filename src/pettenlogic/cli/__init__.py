@@ -3,7 +3,7 @@
 Exit codes per command are listed in the docs (command line page). Modules:
 :mod:`.decide` (``decide``), :mod:`.catalogue` (``schema``, ``rules``),
 :mod:`.demo` (``demo``), :mod:`.verify` (``prove``, ``check``, ``diff``),
-:mod:`.reach` (``bereik``);
+:mod:`.reach` (``bereik``), :mod:`.casus` (``casus``);
 :mod:`.reading`, :mod:`.jsonl` and :mod:`.progress` read and stream flows,
 :mod:`.text` renders a decision, :mod:`.common` holds what they share.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import catalogue, decide, demo, reach, verify
+from . import casus, catalogue, decide, demo, reach, verify
 from .reading import MAX_ERROR_LINES, MAX_FLOWS, MAX_INPUT_MIB
 
 __all__ = ["MAX_ERROR_LINES", "MAX_FLOWS", "MAX_INPUT_MIB", "main"]
@@ -34,5 +34,6 @@ for _command in (
     verify.check,
     verify.diff,
     reach.bereik,
+    casus.casus,
 ):
     main.add_command(_command)

@@ -1,0 +1,5 @@
+"""A gemeente's inrichting and practice: its setup, and case timelines (casus).
+
+:mod:`.casus` checks a case step by step: every sharing is decided by the same
+rulebook, and :mod:`.tijdsplichten` checks the duties about the order of events.
+"""
