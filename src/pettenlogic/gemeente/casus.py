@@ -23,7 +23,7 @@ import attrs
 
 from ..decision import Decision
 from ..model.convert import InvalidInput, flow_from_json, flow_to_json, suggest
-from ..model.vocabulary import Categorie, Oordeel, Taak, Wet
+from ..model.vocabulary import TAAKGROEP, Categorie, Oordeel, Taak, Taakgroep, Wet
 from ..rulebook import Rulebook
 from ..rules.loader import SpecError, _Ctx, _enum, _get, _keys, _Missing, _tekst
 from ..rules.spec import Tekst
@@ -43,6 +43,15 @@ SOORTEN: dict[str, frozenset[str]] = {
 STANDEN = ("gegeven", "geweigerd", "ingetrokken")
 WIE = ("inwoner", "jeugdige", "vertegenwoordiger")
 ROUTES = ("a", "b", "c", "d")
+#: the tasks each route of figure 1 (handreiking 2.1-2.5) can lead to
+ROUTE_TAKEN: dict[tuple[str, int | None], frozenset[Taak]] = {
+    ("a", None): frozenset({Taak.ALGEMEEN_ADVIES}),
+    ("b", None): frozenset(t for t, g in TAAKGROEP.items() if g is Taakgroep.COLLEGE),
+    ("c", None): frozenset({Taak.JEUGDHULP, Taak.MAATSCHAPPELIJK_WERK}),
+    ("d", 1): frozenset(t for t, g in TAAKGROEP.items() if g is Taakgroep.COLLEGE),
+    ("d", 2): frozenset(t for t, g in TAAKGROEP.items() if g is Taakgroep.HULPVERLENING),
+    ("d", 3): frozenset({Taak.DESKUNDIGENADVIES}),
+}
 #: circumstances the timeline derives; a ``delen`` step may not set them itself
 AFGELEID = {
     "toestemming": "a 'toestemming' event",
@@ -216,8 +225,19 @@ def _event(ctx: _Ctx, nummer: int, item: Any, line: int) -> Gebeurtenis:
         if soort == "route":
             check.choice("route", ROUTES)
             keuze = velden.get("keuze")
-            if keuze is not None and (velden.get("route") != "d" or keuze not in (1, 2, 3)):
-                ctx.error(velden.line_of("keuze"), f"{what}: keuze is 1, 2 or 3, with route d")
+            route = (velden["route"], keuze)
+            if route not in ROUTE_TAKEN:
+                ctx.error(
+                    velden.line, f"{what}: route d takes a keuze 1, 2 or 3, other routes none"
+                )
+                raise _Missing
+            taken = sorted(t.value for t in ROUTE_TAKEN[route])
+            if velden["taak"] not in taken:
+                ctx.error(
+                    velden.line_of("taak"),
+                    f"{what}: route {route[0]}{'' if keuze is None else f' keuze {keuze}'} "
+                    f"leads to {', '.join(taken)}, not {echo(velden['taak'])}",
+                )
                 raise _Missing
     elif soort == "vastleggen":
         check.kind("gegevens", str)
