@@ -129,8 +129,8 @@ class Classifier:
 
     Two triples with the same residues give the same truth to those conditions for
     every choice of the other fields. Partial evaluation runs in three stages (data,
-    then van, then naar) with each stage memoised on its result, so the work grows
-    with the number of distinct residues (a few hundred), not with the triples.
+    then van, then naar), each memoised on its result, so the work grows with the
+    number of distinct residues (a few hundred), not with the triples.
     """
 
     def __init__(self, defs: dict[str, Expr], vasts: list[Vast], plaatsen: tuple[Plaats, ...]):
@@ -139,79 +139,90 @@ class Classifier:
         self.plaatsen = plaatsen
 
     def classify(self, exprs: list[Any]) -> Classes:
-        """A class number per triple, with a representative and the residues per class."""
-        ids: dict[Any, int] = {}
-        out = Classes({}, [], [])
-        stage2: dict[Any, Any] = {}
-        stage3: dict[Any, int] = {}
-        numbered = tuple(enumerate(exprs))
-        first: dict[Any, Any] = {}
-        for di, vast in enumerate(self.vasts):
-            r1 = self.residues.of(numbered, data_env(vast), defs=True)
-            r1 = first.setdefault(r1, r1)
-            for ui, u in enumerate(self.plaatsen):
-                k2 = (id(r1), ui)
-                r2 = stage2.get(k2)
-                if r2 is None:
-                    r2 = stage2[k2] = self.residues.of(r1, env_of(u, "van"))
-                for vi, v in enumerate(self.plaatsen):
-                    k3 = (id(r2), vi)
-                    cls = stage3.get(k3)
-                    if cls is None:
-                        r3 = self.residues.of(r2, env_of(v, "naar"))
-                        cls = ids.get(r3)
-                        if cls is None:
-                            cls = ids[r3] = len(out.reps)
-                            out.reps.append((di, ui, vi))
-                            out.residues.append(r3)
-                        stage3[k3] = cls
-                    out.klasse[(di, ui, vi)] = cls
-        return out
+        return Classes(self, tuple(enumerate(exprs)))
 
 
-@attrs.frozen
 class Classes:
-    """Triples grouped by residues: ``klasse[t]`` is the class of triple ``t``;
-    ``reps[c]`` and ``residues[c]`` the representative and residues of class ``c``
-    (numbered expressions that did not become False)."""
+    """The classes of triples under some conditions, computed as triples are asked for:
+    ``of(t)`` is the class of triple ``t``; ``reps[c]`` and ``residues[c]`` are the
+    representative and residues of class ``c`` (numbered expressions not False)."""
 
-    klasse: dict[Triple, int]
-    reps: list[Triple]
-    residues: list[tuple[tuple[int, Any], ...]]
+    def __init__(self, classifier: Classifier, numbered: tuple[tuple[int, Any], ...]) -> None:
+        self.c = classifier
+        self.numbered = numbered
+        self.reps: list[Triple] = []
+        self.residues: list[tuple[tuple[int, Any], ...]] = []
+        self._ids: dict[Any, int] = {}
+        self._stage1: dict[int, Any] = {}
+        self._stage2: dict[tuple[int, int], Any] = {}
+        self._stage3: dict[tuple[int, int], int] = {}
+        self._distinct: dict[Any, Any] = {}
+
+    def of(self, t: Triple) -> int:
+        di, ui, vi = t
+        r1 = self._stage1.get(di)
+        if r1 is None:
+            r1 = self.c.residues.of(self.numbered, data_env(self.c.vasts[di]), defs=True)
+            r1 = self._stage1[di] = self._distinct.setdefault(r1, r1)
+        k2 = (id(r1), ui)
+        r2 = self._stage2.get(k2)
+        if r2 is None:
+            r2 = self.c.residues.of(r1, env_of(self.c.plaatsen[ui], "van"))
+            r2 = self._stage2[k2] = self._distinct.setdefault(r2, r2)
+        k3 = (id(r2), vi)
+        cls = self._stage3.get(k3)
+        if cls is None:
+            r3 = self.c.residues.of(r2, env_of(self.c.plaatsen[vi], "naar"))
+            cls = self._ids.get(r3)
+            if cls is None:
+                cls = self._ids[r3] = len(self.reps)
+                self.reps.append(t)
+                self.residues.append(r3)
+            self._stage3[k3] = cls
+        return cls
 
 
-@attrs.frozen
 class Steps:
-    """The permitted steps under one condition, for every data class and pair of places.
+    """The permitted steps under one condition, decided per class as they are asked for.
 
-    ``vectors[c]`` is the professional and circumstances of a permitted flow for every
-    triple of class ``c`` (None: no triple of that class is a step, proven by Z3).
+    A class is a pair (class under the rules, class under the condition); its
+    vector is the professional and circumstances of a permitted flow for every triple
+    of the class, or None: no triple of the class is a step (proven by Z3).
     """
 
-    vasts: list[Vast]
-    plaatsen: tuple[Plaats, ...]
-    klasse: dict[Triple, int]
-    vectors: list[Env | None]
+    def __init__(self, finder: Finder, cond: Voorwaarde, base: Classes, own: Classes) -> None:
+        self.finder = finder
+        self.cond = cond
+        self.base = base
+        self.own = own
+        self.vasts = finder.vasts
+        self.plaatsen = finder.plaatsen
+        self._vectors: dict[tuple[int, int], Env | None] = {}
+
+    def vector(self, t: Triple) -> Env | None:
+        key = (self.base.of(t), self.own.of(t))
+        if key not in self._vectors:
+            self._vectors[key] = self.finder.decide_class(t, self.cond, self, key)
+        return self._vectors[key]
 
     def env(self, t: Triple) -> Env | None:
         """A permitted flow (flat) for this step, or None when there is none."""
-        vec = self.vectors[self.klasse[t]]
+        vec = self.vector(t)
         if vec is None:
             return None
-        di, ui, vi = t
-        return {
-            **data_env(self.vasts[di]),
-            **env_of(self.plaatsen[ui], "van"),
-            **env_of(self.plaatsen[vi], "naar"),
-            **vec,
-        }
+        return {**self.finder.known(t), **vec}
 
     def has(self, t: Triple) -> bool:
-        return self.vectors[self.klasse[t]] is not None
+        return self.vector(t) is not None
 
     def successors_of(self, di: int, ui: int) -> list[int]:
         """For data class ``di``: the naar places one step away from van place ``ui``."""
         return [vi for vi in range(len(self.plaatsen)) if self.has((di, ui, vi))]
+
+    def triples(self) -> list[Triple]:
+        """Every (data class, van place, naar place), as indexes."""
+        n = len(self.plaatsen)
+        return [(d, u, v) for d in range(len(self.vasts)) for u in range(n) for v in range(n)]
 
     def successors(self, di: int) -> list[list[int]]:
         return [self.successors_of(di, ui) for ui in range(len(self.plaatsen))]
@@ -239,6 +250,7 @@ class Finder:
         self._compiled: dict[Any, Callable[[Env], bool]] = {}
         self._steps: dict[Any, Steps] = {}
         self._bases: dict[frozenset[str], Classes] = {}
+        self.permitting = {i for i, r in enumerate(specs.regels) if r.effect is not Effect.VERBOD}
         self.z3_checks = 0
 
     def index(self, place: Plaats) -> int:
@@ -276,34 +288,28 @@ class Finder:
 
     # -- finding -----------------------------------------------------------------------
     def steps(self, cond: Voorwaarde = TRUE_STEP) -> Steps:
-        """Every permitted step satisfying ``cond``, with a flow for each (cached)."""
+        """Every permitted step satisfying ``cond``, each with a flow (decided when asked)."""
         found = self._steps.get(cond.expr)
-        if found is not None:
-            return found
-        base = self._base(cond)
-        extra = _atom_free(cond.expr) if cond.needs_decision else []
-        own = self.classifier.classify([_flow_part(cond.expr), *extra])
-        permitting = {i for i, r in enumerate(self.specs.regels) if r.effect is not Effect.VERBOD}
-        ids: dict[tuple[int, int], int] = {}
-        klasse: dict[Triple, int] = {}
-        vectors: list[Env | None] = []
-        for t, b in base.klasse.items():
-            key = (b, own.klasse[t])
-            cls = ids.get(key)
-            if cls is None:
-                cls = ids[key] = len(vectors)
-                # the condition's flow part is False, or (for a verdict-only condition)
-                # no permitting rule can apply: no step, without asking anyone
-                rules_only = base is self._bases.get(frozenset())
-                impossible = all(i != 0 for i, _ in own.residues[key[1]]) or (
-                    rules_only and not any(i in permitting for i, _ in base.residues[b])
-                )
-                vectors.append(None if impossible else self._decide_class(t, cond))
-            klasse[t] = cls
-        found = self._steps[cond.expr] = Steps(self.vasts, self.plaatsen, klasse, vectors)
+        if found is None:
+            extra = _atom_free(cond.expr) if cond.needs_decision else []
+            own = self.classifier.classify([_flow_part(cond.expr), *extra])
+            found = self._steps[cond.expr] = Steps(self, cond, self._base(cond), own)
         return found
 
-    def _known(self, t: Triple) -> Env:
+    def decide_class(
+        self, t: Triple, cond: Voorwaarde, steps: Steps, key: tuple[int, int]
+    ) -> Env | None:
+        """The vector of a class, found by the witness pool or Z3; None when impossible."""
+        base, own = steps.base.residues[key[0]], steps.own.residues[key[1]]
+        if all(i != 0 for i, _ in own):
+            return None  # the condition's flow part is False for these triples
+        if steps.base is self._bases.get(frozenset()) and not any(
+            i in self.permitting for i, _ in base
+        ):
+            return None  # no permitting rule can apply
+        return self._decide_class(t, cond)
+
+    def known(self, t: Triple) -> Env:
         di, ui, vi = t
         return {
             **data_env(self.vasts[di]),
@@ -312,7 +318,7 @@ class Finder:
         }
 
     def _decide_class(self, rep: Triple, cond: Voorwaarde) -> Env | None:
-        known = self._known(rep)
+        known = self.known(rep)
         for i, vec in enumerate(self.pool):
             if self.satisfies(cond, {**known, **vec}):
                 if i > 3:  # keep the useful circumstances in front
