@@ -44,7 +44,7 @@ def casus(rules: str | None, as_json: bool, lijst: bool, lang: str, file: str | 
         path, shown = shipped[file], f"casussen/{file}.yaml"
     rb = open_rulebook(rules)
     try:
-        report = run_casus(path, rb, shown)
+        report = run_casus(path, rb, shown, rules, lang)
     except SpecError as exc:
         fail(f"invalid casus {shown}:", exc.problems)
     if as_json:

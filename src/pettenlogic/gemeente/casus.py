@@ -25,7 +25,7 @@ from ..decision import Decision
 from ..model.convert import InvalidInput, flow_from_json, flow_to_json, suggest
 from ..model.vocabulary import TAAKGROEP, Categorie, Oordeel, Taak, Taakgroep, Wet
 from ..rulebook import Rulebook
-from ..rules.loader import SpecError, _Ctx, _enum, _get, _keys, _Missing, _tekst
+from ..rules.loader import SpecError, _Ctx, _enum, _get, _keys, _Missing, _tekst, resolve_dirs
 from ..rules.spec import Tekst
 from ..rules.yamlsrc import Located, YamlError, echo, load_yaml
 from .tijdsplichten import Tijdlijn, Tijdsplicht, addressees, load_tijdsplichten
@@ -328,15 +328,21 @@ class _Check:
 class Checker:
     """Runs a casus against a rulebook and its temporal duties."""
 
-    def __init__(self, rulebook: Rulebook, tijdsplichten: dict[str, Tijdsplicht] | None = None):
+    def __init__(
+        self,
+        rulebook: Rulebook,
+        tijdsplichten: dict[str, Tijdsplicht] | None = None,
+        lang: str = "nl",
+    ) -> None:
         self.rb = rulebook
         self.duties = tijdsplichten or load_tijdsplichten(rulebook.specs)
+        self.lang = lang
         sets = rulebook.specs.verzamelingen
         self.behandel = sets["behandelcategorieen"][1] if "behandelcategorieen" in sets else ()
 
     def status(self, pid: str, status: str) -> Plichtstatus:
         d = self.duties[pid]
-        return Plichtstatus(pid, status, d.tekst.nl, d.bronnen)
+        return Plichtstatus(pid, status, d.tekst.get(self.lang), d.bronnen)
 
     def run(self, casus: Casus) -> Casusverslag:
         t = Tijdlijn()
@@ -443,7 +449,7 @@ class Checker:
             "omstandigheden": om,
         }
         try:
-            decision = self.rb.decide(flow_from_json(flow))
+            decision = self.rb.decide(flow_from_json(flow), self.lang)
         except InvalidInput as exc:
             raise SpecError(
                 [f"{casus.bestand}:{g.regel}: gebeurtenis {g.nummer}: {p}" for p in exc.problems]
@@ -476,13 +482,23 @@ class Checker:
             )
         for code in decision.plicht_codes:
             if code not in ("inwoner_vooraf_informeren", "jeugdige_informeren"):
-                text = self.rb.specs.plichten[code].tekst.nl
+                text = self.rb.specs.plichten[code].tekst.get(self.lang)
                 rep.plichten.append(Plichtstatus(code, "open", text))
 
 
-def run_casus(path: str | Path, rulebook: Rulebook, shown: str | None = None) -> Casusverslag:
-    """Load and check one casus file."""
-    return Checker(rulebook).run(load_casus(path, rulebook, shown))
+def run_casus(
+    path: str | Path,
+    rulebook: Rulebook,
+    shown: str | None = None,
+    specs_dir: str | Path | None = None,
+    lang: str = "nl",
+) -> Casusverslag:
+    """Load and check one casus file; the temporal duties come from ``specs_dir`` when
+    it has a ``tijdsplichten.yaml`` (a changed copy of the specs), else the bundled ones."""
+    duties = None
+    if specs_dir is not None and (resolve_dirs(specs_dir)[0] / "tijdsplichten.yaml").is_file():
+        duties = load_tijdsplichten(rulebook.specs, specs_dir)
+    return Checker(rulebook, duties, lang).run(load_casus(path, rulebook, shown))
 
 
 def bundled_casussen(rulebook_specs_dir: Path) -> dict[str, Path]:
