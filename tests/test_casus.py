@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from broken_rules import copy_specs
 from pettenlogic import load_rulebook
@@ -209,3 +211,53 @@ def test_temporal_duty_citations_are_checked(tmp_path: Path) -> None:
         load_tijdsplichten(RB.specs, folder)
     assert any("tijdsplichten.yaml" in p for p in err.value.problems)
     shutil.rmtree(folder)
+
+
+# -- random timelines (Hypothesis): the timeline, not the step, sets consent ------------------
+
+TAKEN = ["toeleiding", "regie_hulpverlening", "veilig_thuis", "handhaving", "inspectie"]
+WET = {"toeleiding": "jeugdwet", "regie_hulpverlening": "jeugdwet", "handhaving": "jeugdwet"}
+
+
+def _ctx(taak: str) -> str:
+    return f"{{taak: {taak}, wet: {WET[taak]}}}" if taak in WET else f"{{taak: {taak}}}"
+
+
+@st.composite
+def timelines(draw: st.DrawFn) -> list[str]:
+    events = ["  - rol: {taak: jeugdhulp, benoemd: true}"]
+    events.append("  - vastleggen: {gegevens: g, categorie: diagnose}")
+    for _ in range(draw(st.integers(1, 8))):
+        taak = draw(st.sampled_from(TAKEN))
+        kind = draw(st.sampled_from(["toestemming", "informeren", "verzoek", "delen"]))
+        if kind == "toestemming":
+            stand = draw(st.sampled_from(["gegeven", "geweigerd", "ingetrokken"]))
+            events.append(f"  - toestemming: {{naar: {taak}, stand: {stand}}}")
+        elif kind == "informeren":
+            events.append(f"  - informeren: {{over: {taak}, wie: inwoner}}")
+        elif kind == "verzoek":
+            events.append(f"  - verzoek: {{van: {_ctx(taak)}}}")
+        else:
+            events.append(f"  - delen: {{gegevens: g, naar: {_ctx(taak)}}}")
+    return events
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(events=timelines())
+def test_random_timelines_derive_consent_from_the_events(tmp_path: Path, events: list[str]) -> None:
+    path = _write(tmp_path, "gebeurtenissen:\n" + "\n".join(events) + "\n")
+    report = Checker(RB).run(load_casus(path, RB))
+    consent: dict[str, str] = {}
+    for line, step in zip(events, report.stappen, strict=True):
+        if "toestemming:" in line:
+            taak = line.split("naar: ")[1].split(",")[0]
+            consent[taak] = line.split("stand: ")[1].rstrip("}")
+        if step.stroom is not None:
+            taak = step.stroom["naar"]["taak"]
+            want = {"gegeven": "gegeven", None: "niet_gevraagd"}.get(consent.get(taak), "geweigerd")
+            assert step.stroom["omstandigheden"]["toestemming"] == want
+            assert step.beslissing is not None
+            assert RB.decide(step.stroom).to_dict() == step.beslissing.to_dict()
+    assert report.overtreden == any(s.overtredingen for s in report.stappen)

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from broken_rules import copy_specs, edit_rule
 from pettenlogic import Rulebook, flow_from_json, flow_to_json
 from pettenlogic.cli import main
-from pettenlogic.rules.loader import load_specs
+from pettenlogic.rules.loader import SpecError, load_specs
 from pettenlogic.solver.edges import Finder
 from pettenlogic.solver.properties import load_properties
 from pettenlogic.solver.prove import Outcome, Prover
@@ -286,3 +286,22 @@ def test_cli_bereik_invalid_exit_2(args: list[str], message: str) -> None:
     result = run(*args)
     assert result.exit_code == 2
     assert message in result.stderr and not result.stdout
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('    keten: {einde: "naar.taak == \'inspectie\'"}\n    voor: "True"\n', "has no 'voor'"),
+        ("    keten: {eind: \"naar.taak == 'inspectie'\"}\n", "did you mean 'einde'"),
+        ("    keten: {einde: \"naar.taak == 'inspectei'\"}\n", "inspectie"),
+        ("    keten: {stap: \"regel('geen-regel')\"}\n", "unknown 'geen-regel'"),
+    ],
+)
+def test_invalid_chain_property_fails_closed(tmp_path: Path, body: str, message: str) -> None:
+    folder = copy_specs(tmp_path)
+    head = "eigenschappen:\n  - naam: x\n    sectie: '1.7'\n    verwacht: geldt\n"
+    tail = "    uitleg: {nl: x, en: x}\n"
+    (folder / "properties" / "zz.yaml").write_text(head + body + tail, encoding="utf-8")
+    with pytest.raises(SpecError) as err:
+        load_properties(load_specs(folder), folder)
+    assert any("zz.yaml:" in p and message in p for p in err.value.problems), err.value.problems

@@ -23,7 +23,7 @@ import attrs
 
 from ..decision import Decision
 from ..model.convert import InvalidInput, flow_from_json, flow_to_json, suggest
-from ..model.vocabulary import TAAKGROEP, Categorie, Oordeel, Taak, Taakgroep, Wet
+from ..model.vocabulary import TAAKGROEP, TAKEN_MET_WET, Categorie, Oordeel, Taak, Taakgroep, Wet
 from ..rulebook import Rulebook
 from ..rules.loader import SpecError, _Ctx, _enum, _get, _keys, _Missing, _tekst, resolve_dirs
 from ..rules.spec import Tekst
@@ -43,6 +43,7 @@ SOORTEN: dict[str, frozenset[str]] = {
 STANDEN = ("gegeven", "geweigerd", "ingetrokken")
 WIE = ("inwoner", "jeugdige", "vertegenwoordiger")
 ROUTES = ("a", "b", "c", "d")
+WET_TAKEN = frozenset(t.value for t in TAKEN_MET_WET)
 #: the tasks each route of figure 1 (handreiking 2.1-2.5) can lead to
 ROUTE_TAKEN: dict[tuple[str, int | None], frozenset[Taak]] = {
     ("a", None): frozenset({Taak.ALGEMEEN_ADVIES}),
@@ -320,6 +321,12 @@ class _Check:
         value = _get(self.ctx, self.obj, key, str, self.what, required=required)
         if value is not None:
             _enum(self.ctx, enum, value, self.obj.line_of(key), f"{self.what}: {key}")
+        if key == "wet" and value is not None and self.obj.get("taak") not in WET_TAKEN:
+            self.ctx.error(
+                self.obj.line_of(key),
+                f"{self.what}: only {', '.join(sorted(WET_TAKEN))} name a wet",
+            )
+            raise _Missing
 
 
 # -- checking ---------------------------------------------------------------------------
