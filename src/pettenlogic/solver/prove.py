@@ -159,7 +159,7 @@ class Prover:
         if self._chains is None:
             from .reach import ChainProver
 
-            self._chains = ChainProver(self.specs)
+            self._chains = ChainProver(self.specs, self.timeout_ms)
         return self._chains
 
     def single(self) -> tuple[FlowVars, Compiled]:

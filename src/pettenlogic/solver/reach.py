@@ -82,9 +82,9 @@ def place_condition(path: str, value: str | None) -> Any:
 class Reachability:
     """Reachability over one rule set; steps are computed once per condition."""
 
-    def __init__(self, specs: Specs, extra: tuple[Any, ...] = ()) -> None:
+    def __init__(self, specs: Specs, extra: tuple[Any, ...] = (), timeout_ms: int = 20_000) -> None:
         self.specs = specs
-        self.finder = Finder(specs, extra)
+        self.finder = Finder(specs, extra, timeout_ms)
         self._z3: Z3Engine | None = None
 
     @property
@@ -234,15 +234,16 @@ class ChainProver:
     """Proves chain properties (``keten:``); one :class:`Reachability` per set of data
     classes, so a property that compares the age at a new value gets its own."""
 
-    def __init__(self, specs: Specs) -> None:
+    def __init__(self, specs: Specs, timeout_ms: int = 20_000) -> None:
         self.specs = specs
+        self.timeout_ms = timeout_ms
         self._by_classes: dict[tuple[Any, ...], Reachability] = {}
 
     def reachability(self, exprs: tuple[Any, ...]) -> Reachability:
         classes = tuple(data_classes(self.specs, exprs))
         found = self._by_classes.get(classes)
         if found is None:
-            found = self._by_classes[classes] = Reachability(self.specs, exprs)
+            found = self._by_classes[classes] = Reachability(self.specs, exprs, self.timeout_ms)
         return found
 
     def prove(self, prop: Eigenschap) -> Outcome:
