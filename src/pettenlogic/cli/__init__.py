@@ -4,7 +4,8 @@ Exit codes per command are listed in the docs (command line page). Modules:
 :mod:`.decide` (``decide``), :mod:`.catalogue` (``schema``, ``rules``),
 :mod:`.demo` (``demo``), :mod:`.maps` (``kaart``), :mod:`.verify` (``prove``, ``check``,
 ``diff``), :mod:`.serve` (``serve``, the HTTP API), :mod:`.export` (``export``),
-:mod:`.gemeente` (``inrichtingen``, ``werkinstructie`` and the audit of ``check --gemeente``);
+:mod:`.gemeente` (``inrichtingen``, ``werkinstructie`` and the audit of ``check --gemeente``),
+:mod:`.reach` (``bereik``), :mod:`.casus` (``casus``);
 :mod:`.reading`, :mod:`.jsonl` and :mod:`.progress` read and stream flows,
 :mod:`.text` renders a decision, :mod:`.common` holds what they share.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import catalogue, decide, demo, export, gemeente, maps, serve, verify
+from . import casus, catalogue, decide, demo, export, gemeente, maps, reach, serve, verify
 from .reading import MAX_ERROR_LINES, MAX_FLOWS, MAX_INPUT_MIB
 
 __all__ = ["MAX_ERROR_LINES", "MAX_FLOWS", "MAX_INPUT_MIB", "main"]
@@ -39,5 +40,7 @@ for _command in (
     export.export,
     gemeente.inrichtingen,
     gemeente.werkinstructie,
+    reach.bereik,
+    casus.casus,
 ):
     main.add_command(_command)

@@ -121,7 +121,11 @@ def prove(
                 )
                 # a counterexample always comes with its decision(s): Prover.prove sets both
                 assert o.beslissing is not None
-                decisions = o.beslissing if by_name[o.naam].paar else {"": o.beslissing}
+                if by_name[o.naam].keten is not None:
+                    keten = o.beslissing["keten"]
+                    decisions = {f"stap {i}": d for i, d in enumerate(keten, 1)}
+                else:
+                    decisions = o.beslissing if by_name[o.naam].paar else {"": o.beslissing}
                 for side, d in decisions.items():
                     label = f"{w['decision']} {side}".strip()
                     click.echo(f"     {label}: {d['oordeel']} via {', '.join(d['regels']) or '-'}")

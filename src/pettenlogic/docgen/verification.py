@@ -170,13 +170,20 @@ def _property_md(
     for key in ("voor", "geldt"):
         if raw.get(key):
             statement.append(f"{key}: {' '.join(str(raw[key]).split())}")
+    for key, text in (raw.get("keten") or {}).items():  # a chain property (reachability)
+        statement.append(f"keten.{key}: {' '.join(str(text).split())}")
     if statement:
         out += ["```text", *statement, "```", ""]
     if p.toelichting:
         out += [f"Why: {esc(p.toelichting)}", ""]
     if o.tegenvoorbeeld is not None and o.beslissing is not None:
         out += ["Counterexample (fields at their default left out):", ""]
-        if p.paar:
+        if p.keten is not None:
+            steps = zip(o.tegenvoorbeeld["keten"], o.beslissing["keten"], strict=True)
+            for i, (flow, decision) in enumerate(steps, 1):
+                out += [f"Step {i}:", "", *_json_block(compact_flow(flow)), ""]
+                out += _decision_lines(anchors, decision, f"decision {i}")
+        elif p.paar:
             for side in ("a", "b"):
                 out += [f"Flow {side}:", "", *_json_block(compact_flow(o.tegenvoorbeeld[side])), ""]
             out += _decision_lines(anchors, o.beslissing["a"], "decision a")

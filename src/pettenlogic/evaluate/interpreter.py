@@ -208,7 +208,11 @@ class Evaluator:
         return memo[name]
 
     def trace(self, flow: Flow) -> Trace:
-        env = flatten(flow)
+        return self.trace_env(flatten(flow))
+
+    def trace_env(self, env: Env) -> Trace:
+        """The trace of a flow given as its flat environment (a validated flow's
+        :func:`flatten`); lets callers that build many flows skip the objects."""
         memo: dict[str, bool] = {}
         nood = env[NOODZAKELIJK]
         dag = dag_van(env[PEILDATUM])
@@ -342,8 +346,9 @@ class Evaluator:
     def decide(self, flow: Flow, lang: str = "nl") -> Decision:
         return self.decision(self.trace(flow), lang)
 
-    def decision(self, t: Trace, lang: str = "nl") -> Decision:
-        """Present a trace as a :class:`Decision` (shared by both engines)."""
+    def decision(self, t: Trace, lang: str = "nl", explained: bool = True) -> Decision:
+        """Present a trace as a :class:`Decision` (shared by both engines); without
+        ``explained`` the ``uitleg`` stays empty (for searches that only read the facts)."""
         from .explain import explain
 
         seen: dict[Bron, None] = {}
@@ -370,7 +375,7 @@ class Evaluator:
             beroepsgeheim=t.definitions["beroepsgeheim"],
             verwerkingsverantwoordelijke=t.verwerkingsverantwoordelijke[0],
             regels=tuple(r.id for r in t.deciding),
-            uitleg=explain(self.specs, t, lang),
+            uitleg=explain(self.specs, t, lang) if explained else "",
             rulebook=self.specs.digest,
             lang=lang,
             peildatum=t.peildatum,

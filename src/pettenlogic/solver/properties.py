@@ -14,6 +14,11 @@ The language is the rule condition language plus facts about the decision:
   ``bron('jeugdwet', '7.4.0')`` or ``bron('jeugdwet', '7.4.0', '1')`` (cited)
 * in pair properties every name starts with ``a.`` or ``b.``; ``gelijk`` lists
   decision parts that must be equal for ``a`` and ``b``.
+
+A *chain* property (``keten:`` with ``begin``, ``stap`` and ``einde``, each in
+the language above) says that no chain of permitted flows exists whose first step
+meets ``begin``, every step ``stap`` and the last step ``einde``
+(:mod:`.reach` proves it; docs/reachability.md gives the semantics).
 """
 
 from __future__ import annotations
@@ -83,6 +88,19 @@ class OnSide:
 
 
 @attrs.frozen
+class Ketenvorm:
+    """A chain property: no chain with ``begin`` on its first step, ``stap`` on every
+    step and ``einde`` on its last."""
+
+    begin: Any
+    stap: Any
+    einde: Any
+
+
+KETEN_KEYS = ("begin", "stap", "einde")
+
+
+@attrs.frozen
 class Eigenschap:
     """One property to prove."""
 
@@ -96,6 +114,7 @@ class Eigenschap:
     gelijk: tuple[str, ...] = ()
     toelichting: str = ""
     waar: str = ""
+    keten: Ketenvorm | None = None
 
     @property
     def paar(self) -> bool:
@@ -287,6 +306,7 @@ KEYS = {
     "verschil",
     "gelijk",
     "toelichting",
+    "keten",
 }
 
 
@@ -323,6 +343,8 @@ def _load_one(ctx: _Ctx, item: Any, specs: Specs) -> Eigenschap | None:
                 )
                 raise _Missing
         pair = bool(verschil or gelijk)
+        if "keten" in obj:
+            return _load_keten(ctx, obj, specs, naam, sectie, verwacht)
         parsed = {}
         for key in ("voor", "geldt"):
             text = _get(ctx, obj, key, str, what, required=(key == "geldt" and not gelijk))
@@ -349,6 +371,40 @@ def _load_one(ctx: _Ctx, item: Any, specs: Specs) -> Eigenschap | None:
         )
     except _Missing:
         return None
+
+
+def _load_keten(
+    ctx: _Ctx, obj: Located, specs: Specs, naam: str, sectie: str, verwacht: str
+) -> Eigenschap:
+    what = f"eigenschap '{naam}'"
+    for key in ("voor", "geldt", "verschil", "gelijk"):
+        if key in obj:
+            ctx.error(obj.line_of(key), f"{what}: a keten property has no '{key}'")
+            raise _Missing
+    raw = _keys(ctx, obj["keten"], set(KETEN_KEYS), f"{what}.keten", obj.line_of("keten"))
+    parts = {}
+    for key in KETEN_KEYS:
+        text = _get(ctx, raw, key, str, f"{what}.keten", required=False)
+        if text is None:
+            parts[key] = TRUE
+            continue
+        try:
+            parts[key] = parse_property(text, _scope(specs), specs, False)
+        except ExprError as exc:
+            col = f" (column {exc.column + 1})" if exc.column is not None else ""
+            ctx.error(raw.line_of(key), f"{what}: 'keten.{key}'{col}: {exc}")
+            raise _Missing from None
+    return Eigenschap(
+        naam=naam,
+        uitleg=_tekst(ctx, obj, "uitleg", what),
+        sectie=sectie,
+        verwacht=verwacht,
+        voor=TRUE,
+        geldt=TRUE,
+        toelichting=" ".join(str(obj.get("toelichting", "")).split()),
+        waar=f"{ctx.file}:{obj.line}",
+        keten=Ketenvorm(parts["begin"], parts["stap"], parts["einde"]),
+    )
 
 
 # -- evaluation on concrete flows (replay of counterexamples) -------------------------

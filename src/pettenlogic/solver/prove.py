@@ -165,6 +165,15 @@ class Prover:
         self.evaluator = Evaluator(specs)
         self._single: tuple[FlowVars, Compiled] | None = None
         self._pair: tuple[dict[str, FlowVars], dict[str, Compiled]] | None = None
+        self._chains: Any = None
+
+    def chains(self) -> Any:
+        """The multi-step prover (:class:`~.reach.ChainProver`), built on first use."""
+        if self._chains is None:
+            from .reach import ChainProver
+
+            self._chains = ChainProver(self.specs, self.timeout_ms)
+        return self._chains
 
     def single(self) -> tuple[FlowVars, Compiled]:
         if self._single is None:
@@ -207,6 +216,8 @@ class Prover:
         return asserts, {"a": fv}
 
     def prove(self, prop: Eigenschap) -> Outcome:
+        if prop.keten is not None:
+            return self.chains().prove(prop)
         start = time.perf_counter()
         asserts, fvs = self.negation(prop)
         solver = z3.Solver()

@@ -1,0 +1,271 @@
+"""Multi-step reachability: can data that sits in one task end up in another?
+
+A *chain* is a sequence of permitted flows (``toegestaan`` or ``verplicht``) in
+which each flow starts where the previous one ended. How data labels travel
+(docs/reachability.md; D65-D67):
+
+* the data stays the same data about the same person: ``gegevens`` is fixed along
+  the chain (treatment data stays treatment data);
+* data that arrived in a task is that task's data: the next step's ``van`` is the
+  previous step's ``naar`` (once in a toeleidingsdossier, it is toeleiding data);
+* every step has its own professional and circumstances: consent for one step is
+  not consent for the next.
+
+A query is three step conditions in the property language: ``begin`` on the
+first step, ``stap`` on every step and ``einde`` on the last. The answer is a
+least fixpoint over solver-computed steps (:mod:`.edges`): every step is found
+with a concrete flow or excluded by an ``unsat``, and the set of places is finite,
+so breadth-first search is an unbounded proof. A chain found is the shortest, and
+each of its steps is replayed through the evaluator and the Z3 engine, which
+must agree (:class:`~.prove.InternalMismatch` otherwise).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from typing import Any
+
+import attrs
+
+from ..model.convert import flow_from_json, flow_to_json
+from ..rules.expr import TRUE, And, Cmp
+from ..rules.spec import Specs
+from .edges import PERMITS, Finder, Steps, Voorwaarde
+from .engine import Z3Engine
+from .guard import serialized
+from .places import Plaats, data_classes, data_fields, show_data
+from .properties import Eigenschap
+from .prove import InternalMismatch, Outcome
+
+
+@attrs.frozen
+class Keten:
+    """A shortest witness chain: its flows and their decisions, in order."""
+
+    gegevens: str
+    stappen: tuple[dict[str, Any], ...]  # flow JSON per step
+    beslissingen: tuple[dict[str, Any], ...]  # decision JSON per step
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "gegevens": self.gegevens,
+            "stappen": [
+                {"stroom": s, "beslissing": d}
+                for s, d in zip(self.stappen, self.beslissingen, strict=True)
+            ],
+        }
+
+
+@attrs.frozen
+class Vraag:
+    """A reachability question: the conditions on the first, every and the last step."""
+
+    begin: Any = TRUE
+    stap: Any = TRUE
+    einde: Any = TRUE
+
+
+def conjoin(*parts: Any) -> Any:
+    """The conjunction of conditions, leaving out those that are just True."""
+    kept = [p for p in parts if p != TRUE]
+    if not kept:
+        return TRUE
+    return kept[0] if len(kept) == 1 else And(tuple(kept))
+
+
+def place_condition(path: str, value: str | None) -> Any:
+    """``path == value`` as a condition (True when no value is given)."""
+    return TRUE if value is None else Cmp(path, "==", value)
+
+
+class Reachability:
+    """Reachability over one rule set; steps are computed once per condition."""
+
+    def __init__(self, specs: Specs, extra: tuple[Any, ...] = (), timeout_ms: int = 20_000) -> None:
+        self.specs = specs
+        self.finder = Finder(specs, extra, timeout_ms)
+        self._z3: Z3Engine | None = None
+
+    @property
+    def z3(self) -> Z3Engine:
+        if self._z3 is None:
+            self._z3 = Z3Engine(self.specs)
+        return self._z3
+
+    def steps(self, expr: Any) -> Steps:
+        return self.finder.steps(Voorwaarde.of(expr))
+
+    # -- one question ----------------------------------------------------------------
+    def shortest(self, vraag: Vraag) -> Keten | None:
+        """The shortest chain answering ``vraag``, replayed; None when there is none."""
+        single = self.steps(conjoin(vraag.begin, vraag.stap, vraag.einde))
+        first = self.steps(conjoin(vraag.begin, vraag.stap))
+        mid = self.steps(vraag.stap)
+        last = self.steps(conjoin(vraag.einde, vraag.stap))
+        n = len(self.finder.plaatsen)
+        best: list[tuple[int, int, int]] | None = None
+        for di in range(len(self.finder.vasts)):
+            one = next(
+                ((di, u, v) for u in range(n) for v in range(n) if single.has((di, u, v))), None
+            )
+            if one is not None:
+                return self._replay(vraag, [(one, single)])
+            path = _bfs(di, n, first, mid, last)
+            if path is not None and (best is None or len(path) < len(best)):
+                best = path
+        if best is None:
+            return None
+        labelled = [
+            (t, first if i == 0 else last if i == len(best) - 1 else mid)
+            for i, t in enumerate(best)
+        ]
+        return self._replay(vraag, labelled)
+
+    @serialized
+    def _replay(self, vraag: Vraag, chain: list[tuple[tuple[int, int, int], Steps]]) -> Keten:
+        """Decide every step again with the evaluator and the Z3 engine; both must permit."""
+        flows, decisions = [], []
+        ev = self.finder.ev
+        for i, (t, steps) in enumerate(chain):
+            env = steps.env(t)
+            assert env is not None, "a chain step without a flow"
+            flow = flow_from_json(_json(env))
+            decision = ev.decide(flow)
+            z3_verdict = self.z3.trace(flow).oordeel
+            if decision.oordeel not in PERMITS or z3_verdict is not decision.oordeel:
+                raise InternalMismatch(
+                    f"chain step {i + 1}: the evaluator says {decision.oordeel.value}, "
+                    f"Z3 says {z3_verdict.value}, for {flow_to_json(flow)}"
+                )
+            conds = [vraag.stap]
+            if i == 0:
+                conds.append(vraag.begin)
+            if i == len(chain) - 1:
+                conds.append(vraag.einde)
+            if not self.finder.satisfies(Voorwaarde.of(conjoin(*conds)), env):
+                raise InternalMismatch(f"chain step {i + 1} does not meet its conditions")
+            flows.append(flow_to_json(flow))
+            decisions.append(decision.to_dict())
+        vast = self.finder.vasts[chain[0][0][0]]
+        return Keten(show_data(vast), tuple(flows), tuple(decisions))
+
+    # -- every triple ----------------------------------------------------------------
+    def all_triples(self, stap: Any = TRUE) -> dict[tuple[str, Plaats, Plaats], bool]:
+        """For every (categorie, van place, naar place): reachable in one or more steps
+        under ``stap``, for some data of that category."""
+        mid = self.steps(stap)
+        n = len(self.finder.plaatsen)
+        cat = _categorie_index()
+        out: dict[tuple[str, Plaats, Plaats], bool] = {}
+        for di, vast in enumerate(self.finder.vasts):
+            succ = mid.successors(di)
+            for u in range(n):
+                seen = _closure(succ, succ[u])
+                for v in range(n):
+                    key = (vast[cat], self.finder.plaatsen[u], self.finder.plaatsen[v])
+                    out[key] = out.get(key, False) or v in seen
+        return out
+
+
+def _categorie_index() -> int:
+    return data_fields().index("gegevens.categorie")
+
+
+def _closure(succ: list[list[int]], start: list[int]) -> set[int]:
+    seen = set(start)
+    todo = list(start)
+    while todo:
+        for w in succ[todo.pop()]:
+            if w not in seen:
+                seen.add(w)
+                todo.append(w)
+    return seen
+
+
+Triple = tuple[int, int, int]
+
+
+def _bfs(di: int, n: int, first: Steps, mid: Steps, last: Steps) -> list[Triple] | None:
+    """The shortest chain of two or more steps for data class ``di`` (as triples)."""
+    parent: dict[int, int | None] = {}  # place -> the place it was reached from
+    start: dict[int, int] = {}
+    queue: deque[int] = deque()
+    for u in range(n):
+        for v in range(n):
+            if v not in start and first.has((di, u, v)):
+                start[v] = u
+                parent[v] = None
+                queue.append(v)
+    while queue:
+        w = queue.popleft()
+        end = next((x for x in range(n) if last.has((di, w, x))), None)
+        if end is not None:
+            chain = [(di, w, end)]
+            node = w
+            prev = parent[node]
+            while prev is not None:
+                chain.append((di, prev, node))
+                node, prev = prev, parent[prev]
+            chain.append((di, start[node], node))
+            return list(reversed(chain))
+        for x in mid.successors_of(di, w):
+            if x not in parent:
+                parent[x] = w
+                queue.append(x)
+    return None
+
+
+def _json(env: dict[str, Any]) -> dict[str, Any]:
+    """A flat environment back to flow JSON (absent optional values left out)."""
+    out: dict[str, Any] = {}
+    for path, value in env.items():
+        if value is None:
+            continue
+        node = out
+        parts = path.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return out
+
+
+class ChainProver:
+    """Proves chain properties (``keten:``); one :class:`Reachability` per set of data
+    classes, so a property that compares the age at a new value gets its own."""
+
+    def __init__(self, specs: Specs, timeout_ms: int = 20_000) -> None:
+        self.specs = specs
+        self.timeout_ms = timeout_ms
+        self._by_classes: dict[tuple[Any, ...], Reachability] = {}
+
+    def reachability(self, exprs: tuple[Any, ...]) -> Reachability:
+        classes = tuple(data_classes(self.specs, exprs))
+        found = self._by_classes.get(classes)
+        if found is None:
+            found = self._by_classes[classes] = Reachability(self.specs, exprs, self.timeout_ms)
+        return found
+
+    def prove(self, prop: Eigenschap) -> Outcome:
+        start = time.perf_counter()
+        k = prop.keten
+        assert k is not None, "not a chain property"
+        try:
+            keten = self.reachability((k.begin, k.stap, k.einde)).shortest(
+                Vraag(k.begin, k.stap, k.einde)
+            )
+        except TimeoutError:
+            return Outcome(
+                prop.naam, prop.verwacht, "onbekend", None, None, time.perf_counter() - start
+            )
+        seconds = time.perf_counter() - start
+        if keten is None:
+            return Outcome(prop.naam, prop.verwacht, "geldt", None, None, seconds)
+        return Outcome(
+            prop.naam,
+            prop.verwacht,
+            "tegenvoorbeeld",
+            {"keten": list(keten.stappen)},
+            {"keten": list(keten.beslissingen)},
+            seconds,
+        )

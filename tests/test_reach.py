@@ -1,0 +1,316 @@
+"""Multi-step reachability: chain properties, their failure on broken copies, the witness
+chain, the step relation against Z3, and ``pettenlogic bereik``.
+
+Every chain found is checked here independently of the prover: each step is valid flow
+input, the evaluator (on the same, possibly broken, rules) permits it, consecutive steps
+connect (the next ``van`` is the previous ``naar``), the data stays the same, and the
+begin, step and end conditions hold, written again in Python.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+import z3
+from click.testing import CliRunner
+
+from broken_rules import copy_specs, edit_rule
+from pettenlogic import Rulebook, flow_from_json, flow_to_json
+from pettenlogic.cli import main
+from pettenlogic.rules.loader import SpecError, load_specs
+from pettenlogic.solver.edges import Finder
+from pettenlogic.solver.properties import load_properties
+from pettenlogic.solver.prove import Outcome, Prover
+from pettenlogic.solver.reach import Reachability, Vraag
+
+PERMITS = {"toegestaan", "verplicht"}
+BEHANDEL = {"behandelgegevens", "diagnose", "behandelplan"}
+NO_CONSENT_NO_HARM = (
+    "not toestemming and not omstandigheden.conflict_van_plichten.ernstige_schade"
+    " and omstandigheden.herleidbaar"
+)
+FRAUD_CHAIN = "fraudesignalen-uit-jeugdhulp-bereiken-politie-via-handhaving"
+
+Check = Callable[[dict[str, Any], dict[str, Any]], bool]  # (flow, decision) -> holds
+
+
+def _chain(rb: Rulebook, outcome: Outcome) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The witness chain, validated step by step against the evaluator."""
+    assert outcome.tegenvoorbeeld is not None and outcome.beslissing is not None
+    flows = outcome.tegenvoorbeeld["keten"]
+    decisions = outcome.beslissing["keten"]
+    assert len(flows) == len(decisions) >= 1
+    out = []
+    for i, (flow, stored) in enumerate(zip(flows, decisions, strict=True)):
+        assert flow_to_json(flow_from_json(flow)) == flow, "not a normal-form flow"
+        d = rb.decide(flow).to_dict()
+        assert d == stored and d["oordeel"] in PERMITS
+        if i:
+            assert flow["van"] == flows[i - 1]["naar"], "the chain does not connect"
+            assert flow["gegevens"] == flows[0]["gegevens"], "the data changed"
+        out.append((flow, d))
+    return out
+
+
+def _no_consent(flow: dict[str, Any], _d: dict[str, Any]) -> bool:
+    return bool(flow["omstandigheden"]["toestemming"] != "gegeven")
+
+
+def _no_consent_no_harm(flow: dict[str, Any], d: dict[str, Any]) -> bool:
+    return (
+        _no_consent(flow, d)
+        and not flow["omstandigheden"]["conflict_van_plichten"]["ernstige_schade"]
+    )
+
+
+def _naar(taak: str) -> Check:
+    return lambda flow, _d: bool(flow["naar"]["taak"] == taak)
+
+
+def _always(_flow: dict[str, Any], _d: dict[str, Any]) -> bool:
+    return True
+
+
+@attrs.frozen
+class ChainBreak:
+    prop: str
+    what: str
+    edits: tuple[tuple[str, str, str], ...]  # (rule, old text, new text)
+    begin: Check = _always
+    stap: Check = _always
+    einde: Check = _always
+    uitkomst: str = "tegenvoorbeeld"
+
+
+BREAKS = [
+    ChainBreak(
+        "behandelgegevens-onder-geheim-nooit-naar-handhaving",
+        "the fraud-inquiry duty of Jeugdwet 7.4.0 onder d loses its treatment-data exclusion",
+        (
+            (
+                "jw-7.4.0-lid1d-controle-fraude",
+                "and not behandelgegevens and omstandigheden.desgevraagd",
+                "and omstandigheden.desgevraagd",
+            ),
+        ),
+        begin=lambda f, d: f["gegevens"]["categorie"] in BEHANDEL and d["beroepsgeheim"],
+        stap=lambda f, d: (
+            _no_consent(f, d)
+            and "conflict-van-plichten" not in d["regels"]
+            and f["omstandigheden"]["herleidbaar"]
+        ),
+        einde=_naar("handhaving"),
+    ),
+    ChainBreak(
+        "behandelgegevens-uit-hulpverlening-nooit-in-toeleidingsdossier",
+        "7.4.0 loses its treatment-data exclusion and the toeleiding-file verbod drops a layer",
+        (
+            (
+                "jw-7.4.0-verstrekking-college",
+                "and not behandelgegevens and not fraudesignaal",
+                "and not fraudesignaal",
+            ),
+            ("toeleidingskant-geen-behandelgegevens", "laag: wet", "laag: richtlijn"),
+        ),
+        begin=lambda f, d: f["gegevens"]["categorie"] in BEHANDEL,
+        stap=_no_consent_no_harm,
+        einde=lambda f, d: f["naar"]["taak"] in {"toeleiding", "regie_toeleiding"},
+    ),
+    ChainBreak(
+        "verwijsindex-alleen-identificatie-langs-elke-keten",
+        "the Verwijsindex ground no longer limited to identifying data",
+        (("jw-7.1.4.1-verwijsindex", " and gegevens.categorie == 'identificatie'", ""),),
+        einde=lambda f, d: (
+            f["naar"]["taak"] == "verwijsindex" and f["gegevens"]["categorie"] != "identificatie"
+        ),
+    ),
+    ChainBreak(
+        "geheime-gegevens-nooit-herleidbaar-in-beleidsinformatie",
+        "the advice against traceable policy information turned into a ground",
+        (("beleidsinformatie-herleidbaar-verbod", "effect: verbod", "effect: grond"),),
+        begin=lambda f, d: d["beroepsgeheim"],
+        einde=lambda f, d: (
+            f["naar"]["taak"] == "beleidsinformatie"
+            and f["omstandigheden"]["herleidbaar"]
+            and "jw-7.4.1-beleidsinformatie" not in d["regels"]
+        ),
+    ),
+    ChainBreak(
+        "vroegsignalering-nooit-door-bestandskoppeling",
+        "the file-matching verbod demoted to richtlijn",
+        (("vroegsignalering-bestandskoppeling-verbod", "laag: wet", "laag: richtlijn"),),
+        einde=lambda f, d: (
+            f["naar"]["taak"] == "vroegsignalering" and f["omstandigheden"]["bestandskoppeling"]
+        ),
+    ),
+    ChainBreak(
+        FRAUD_CHAIN,
+        "a report to the police (Sv 161) no longer a ground: the chain disappears",
+        (("sv-161-aangifte", "effect: grond", "effect: verbod"),),
+        uitkomst="geldt",
+    ),
+]
+CHAIN_PROPS = {b.prop for b in BREAKS}
+
+
+@pytest.fixture(scope="module")
+def bundled() -> tuple[Rulebook, dict[str, Any], dict[str, Outcome]]:
+    specs = load_specs(None)
+    props = {p.naam: p for p in load_properties(specs) if p.keten is not None}
+    prover = Prover(specs)
+    return Rulebook(specs), props, {n: prover.prove(p) for n, p in props.items()}
+
+
+def test_bundled_chain_properties(bundled: Any) -> None:
+    _rb, props, outcomes = bundled
+    assert set(props) == CHAIN_PROPS and len(props) >= 6
+    assert sum(p.verwacht == "geldt" for p in props.values()) >= 5
+    assert all(o.as_expected for o in outcomes.values()), outcomes
+
+
+def test_the_witness_chain_goes_through_handhaving(bundled: Any) -> None:
+    """The property built to have a witness: fraud signals reach the police in two steps,
+    not one, and only through the college's enforcement."""
+    rb, _props, outcomes = bundled
+    chain = _chain(rb, outcomes[FRAUD_CHAIN])
+    assert [(f["van"]["taak"], f["naar"]["taak"]) for f, _d in chain] == [
+        ("jeugdhulp", "handhaving"),
+        ("handhaving", "politie_justitie"),
+    ]
+    assert all(_no_consent_no_harm(f, d) for f, d in chain)
+    assert chain[0][0]["omstandigheden"]["desgevraagd"] is True  # only on request (D34)
+
+
+@pytest.mark.parametrize("case", BREAKS, ids=[f"{b.prop}: {b.what}" for b in BREAKS])
+def test_chain_property_fails_on_broken_copy(case: ChainBreak, tmp_path: Path) -> None:
+    folder = copy_specs(tmp_path)
+    for item, old, new in case.edits:
+        edit_rule(folder, item, old, new)
+    specs = load_specs(folder)
+    prop = {p.naam: p for p in load_properties(specs, folder)}[case.prop]
+    outcome = Prover(specs).prove(prop)
+    assert outcome.uitkomst == case.uitkomst and not outcome.as_expected, case.what
+    if case.uitkomst == "geldt":
+        return
+    chain = _chain(Rulebook(specs), outcome)
+    assert case.begin(*chain[0]) and case.einde(*chain[-1])
+    assert all(case.stap(f, d) for f, d in chain)
+
+
+def test_steps_agree_with_z3_triple_by_triple() -> None:
+    """The residue classes are exact: for sampled triples the step relation equals a
+    direct Z3 query on that single triple (no grouping involved)."""
+    specs = load_specs(None)
+    finder = Finder(specs)
+    steps = finder.steps()
+    rng = random.Random(8)
+    triples = rng.sample(steps.triples(), 40)
+    triples += [t for t in steps.triples() if not steps.has(t)][::97][:20]
+    for t in triples:
+        env = finder.known(t)
+        s = z3.Solver()
+        s.add(*finder.fv.well_formed())
+        s.add(z3.Or(finder.c.is_verdict[o] for o in _permits()))
+        for path, value in env.items():
+            s.add(finder.c.ec.equals(path, value))
+        assert (s.check() == z3.sat) == steps.has(t), t
+        if steps.has(t):
+            witness = steps.env(t)
+            assert witness is not None
+            assert finder.ev.trace_env(witness).oordeel.value in PERMITS
+
+
+def _permits() -> list[Any]:
+    from pettenlogic.model.vocabulary import Oordeel
+
+    return [Oordeel.TOEGESTAAN, Oordeel.VERPLICHT]
+
+
+def test_all_triples_contain_every_direct_step() -> None:
+    specs = load_specs(None)
+    reach = Reachability(specs)
+    answers = reach.all_triples()
+    steps = reach.steps(Vraag().stap)
+    finder = reach.finder
+    cat = [v for v in finder.vasts]
+    for di, ui, vi in steps.triples()[::53]:
+        if steps.has((di, ui, vi)):
+            key = (cat[di][0], finder.plaatsen[ui], finder.plaatsen[vi])
+            assert answers[key], key
+    assert not all(answers.values())  # some triples are unreachable (e.g. into verwijsindex)
+
+
+# -- the command line ------------------------------------------------------------------------
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(main, ["bereik", *args])
+
+
+def test_cli_bereik_text_and_json() -> None:
+    args = ["--categorie", "signalen_fraude", "--van", "jeugdhulp", "--naar", "politie_justitie"]
+    args += ["--stap", NO_CONSENT_NO_HARM]
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    assert "bereikbaar in 2 stap(pen)" in result.output
+    assert "jw-7.4.0-lid1d-controle-fraude" in result.output
+    data = json.loads(run(*args, "--json").output)
+    assert data["bereikbaar"] is True and len(data["keten"]["stappen"]) == 2
+
+
+def test_cli_bereik_unreachable_exit_1() -> None:
+    args = ["--categorie", "diagnose", "--van", "jeugdhulp", "--naar", "verwijsindex"]
+    result = run(*args)
+    assert result.exit_code == 1, result.output
+    assert "onbereikbaar" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--categorie", "diagnoze", "--van", "jeugdhulp", "--naar", "inspectie"], "'diagnose'"),
+        (["--categorie", "diagnose", "--van", "jeugdhulp"], "missing --naar"),
+        (
+            [
+                "--categorie",
+                "diagnose",
+                "--van",
+                "jeugdhulp",
+                "--naar",
+                "inspectie",
+                "--stap",
+                "x =",
+            ],
+            "--stap",
+        ),
+    ],
+)
+def test_cli_bereik_invalid_exit_2(args: list[str], message: str) -> None:
+    result = run(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr and not result.stdout
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('    keten: {einde: "naar.taak == \'inspectie\'"}\n    voor: "True"\n', "has no 'voor'"),
+        ("    keten: {eind: \"naar.taak == 'inspectie'\"}\n", "did you mean 'einde'"),
+        ("    keten: {einde: \"naar.taak == 'inspectei'\"}\n", "inspectie"),
+        ("    keten: {stap: \"regel('geen-regel')\"}\n", "unknown 'geen-regel'"),
+    ],
+)
+def test_invalid_chain_property_fails_closed(tmp_path: Path, body: str, message: str) -> None:
+    folder = copy_specs(tmp_path)
+    head = "eigenschappen:\n  - naam: x\n    sectie: '1.7'\n    verwacht: geldt\n"
+    tail = "    uitleg: {nl: x, en: x}\n"
+    (folder / "properties" / "zz.yaml").write_text(head + body + tail, encoding="utf-8")
+    with pytest.raises(SpecError) as err:
+        load_properties(load_specs(folder), folder)
+    assert any("zz.yaml:" in p and message in p for p in err.value.problems), err.value.problems
