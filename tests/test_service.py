@@ -434,6 +434,7 @@ def test_document_follows_the_design_rules(openapi: dict[str, Any]) -> None:
         "/eigenschappen",
         "/schema/verstrekking",
         "/gezondheid",
+        "/kaarten/{categorie}",
     }
     for path, item in openapi["paths"].items():
         assert not path.endswith("/")
@@ -519,3 +520,22 @@ def test_serve_regelset_refuses_unknown_names(value: str) -> None:
     with pytest.raises(click.BadParameter) as err:
         _regelset(click.Context(click.Command("serve")), click.Option(["--x"]), (value,))
     assert "zonder-7.4.0" in str(err.value) or "NAAM=DIR" in str(err.value)
+
+
+def test_flow_map_is_the_libraries_svg(client: TestClient, rulebook: Rulebook) -> None:
+    """``GET /v1/kaarten/{categorie}``: the flow map the library draws, as an SVG image;
+    an unknown category or law is a problem listing the allowed values."""
+    from pettenlogic.docgen.flowmap import flow_map, flow_map_svg
+    from pettenlogic.model.vocabulary import Categorie, Wet
+
+    answer = client.get("/v1/kaarten/diagnose?wet=wmo")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("image/svg+xml")
+    assert answer.headers["API-Version"]
+    expected = flow_map_svg(flow_map(rulebook.specs, Categorie.DIAGNOSE, Wet.WMO))
+    assert answer.text == expected
+    for bad in ("/v1/kaarten/diagnos", "/v1/kaarten/diagnose?wet=wmoo"):
+        problem = client.get(bad)
+        assert problem.status_code == 400
+        assert problem.headers["content-type"].startswith("application/problem+json")
+        assert "diagnose" in problem.text or "wmo" in problem.text

@@ -208,6 +208,11 @@ def test_fill_decide_flip_and_apply(
     urls = {b.url for b in decision.bronnen} | {b.url for p in decision.plichten for b in p.bronnen}
     assert set(links.evaluate_all("els => els.map(e => e.href)")) == urls - {None}
     assert page.locator(".uitleg").text_content() == decision.uitleg
+    # the flow map of the flow's category is shown, drawn by the service
+    kaart = page.locator("#kaart-beeld")
+    kaart.wait_for()
+    assert kaart.get_attribute("src") == "/v1/kaarten/advies_voorziening?wet=jeugdwet"
+    assert kaart.evaluate("img => img.decode().then(() => img.naturalWidth > 0)")
     page.screenshot(path=str(shots / "speeltuin-beslissing.png"))
 
     # the alternatives shown are the library's, each with the verdict it promises
@@ -279,6 +284,8 @@ def test_keyboard_only_and_labels(page: Any, server: str, rulebook: Rulebook) ->
     assert page.evaluate("document.activeElement.name") == "gegevens.betrokkene.leeftijd"
     page.keyboard.type("40")
     page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "gegevens.betrokkene.relatie"
+    page.keyboard.press("Tab")  # left absent: the client's own data
     assert page.evaluate("document.activeElement.name") == "van.taak"
     page.keyboard.press("ArrowDown")  # the first task, which takes a wet
     page.keyboard.press("Tab")

@@ -18,7 +18,15 @@ from fastapi import APIRouter, FastAPI
 from . import problems, speeltuin
 from .middleware import ServiceMiddleware
 from .openapi import build
-from .routes import alternatieven, beslissingen, eigenschappen, gezondheid, regels, schema
+from .routes import (
+    alternatieven,
+    beslissingen,
+    eigenschappen,
+    gezondheid,
+    kaarten,
+    regels,
+    schema,
+)
 from .settings import API_VERSION, PREFIX, Settings
 from .state import ServiceState
 
@@ -29,6 +37,7 @@ ROUTERS = (
     eigenschappen.router,
     schema.router,
     gezondheid.router,
+    kaarten.router,
 )
 
 

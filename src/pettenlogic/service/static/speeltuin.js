@@ -21,6 +21,9 @@ const T = {
     share: "Link naar deze verstrekking",
     resultHeading: "Beslissing",
     whatIfHeading: "Wat verandert het oordeel?",
+    mapHeading: "Stroomkaart van deze categorie",
+    mapHelp: "Voor elke taak waar de gegevens zitten (rij) en elke ontvangende taak (kolom): het oordeel zonder meer, met toestemming en op verzoek.",
+    mapAlt: "Stroomkaart van de categorie",
     none: "Nog geen beslissing: vul het formulier in en kies Beslis.",
     choose: "— kies —",
     absent: "(geen)",
@@ -65,6 +68,9 @@ const T = {
     share: "Link to this flow",
     resultHeading: "Decision",
     whatIfHeading: "What would change the verdict?",
+    mapHeading: "Flow map of this category",
+    mapHelp: "For every task where the data sits (row) and every receiving task (column): the verdict plain, with consent and on request.",
+    mapAlt: "Flow map of the category",
     none: "No decision yet: fill in the form and choose Decide.",
     choose: "— choose —",
     absent: "(none)",
@@ -133,6 +139,9 @@ function kindOf(schema) {
   if (schema.enum) return { kind: "enum", nullable: types.includes("null") };
   if (types.includes("boolean")) return { kind: types.includes("null") ? "tribool" : "bool" };
   if (types.includes("integer")) return { kind: "int", nullable: types.includes("null") };
+  if (types.includes("string") && schema.format === "date") {
+    return { kind: "date", nullable: types.includes("null") };
+  }
   if (types.includes("object")) return { kind: "object" };
   throw new Error("unsupported schema type: " + JSON.stringify(schema.type));
 }
@@ -173,7 +182,14 @@ function buildLeaf(schema, path, name, k, required) {
     control.checked = schema.default === true;
     wrap.append(control, label, help);
   } else {
-    if (k.kind === "int") {
+    if (k.kind === "date") {
+      // the law's version: empty means today (the service decides by today's law); a
+      // text field with the ISO pattern is one tab stop (a date picker has three)
+      control = el("input", {
+        type: "text", id, name: path, inputmode: "numeric", pattern: "\\d{4}-\\d{2}-\\d{2}",
+        placeholder: "JJJJ-MM-DD", autocomplete: "off", "aria-describedby": helpId,
+      });
+    } else if (k.kind === "int") {
       control = el("input", {
         type: "number", id, name: path, inputmode: "numeric", step: "1",
         min: schema.minimum, max: schema.maximum, "aria-describedby": helpId,
@@ -301,6 +317,10 @@ function parseValue(f, raw) {
   if (k === "bool" || k === "tribool") {
     return raw === "true" ? true : raw === "false" ? false : undefined;
   }
+  if (k === "date") {
+    const ok = /^\d{4}-\d{2}-\d{2}$/.test(raw) && !Number.isNaN(Date.parse(raw + "T00:00:00Z"));
+    return ok ? raw : undefined;
+  }
   if (k === "int") {
     const n = Number(raw);
     const s = f.schema;
@@ -367,7 +387,19 @@ async function decide() {
   updateUrl();
   out.replaceChildren(renderDecision(answer.data));
   out.dataset.oordeel = answer.data.oordeel;
+  showMap(flow);
   await whatIf(flow, question);
+}
+
+function showMap(flow) {
+  // the van x naar overview of the flow's category, drawn by the service (an SVG image)
+  const categorie = flow.gegevens && flow.gegevens.categorie;
+  const wet = (flow.naar && flow.naar.wet) || (flow.van && flow.van.wet) || "jeugdwet";
+  const box = document.getElementById("kaart");
+  if (!categorie) { box.replaceChildren(); return; }
+  const src = "/v1/kaarten/" + encodeURIComponent(categorie) + "?wet=" + encodeURIComponent(wet);
+  if (box.firstChild && box.firstChild.getAttribute("src") === src) return;
+  box.replaceChildren(el("img", { src: src, alt: t("mapAlt") + " " + categorie + " (" + wet + ")", id: "kaart-beeld" }));
 }
 
 async function whatIf(flow, question) {
@@ -524,8 +556,12 @@ async function main() {
   const schema = await (await fetch(API + "/schema/verstrekking")).json();
   const form = document.getElementById("verstrekking");
   const fields = [];
+  const required = new Set(schema.required || []);
   for (const [key, sub] of Object.entries(schema.properties)) {
-    fields.push(buildObject(sub, "", key));
+    const k = kindOf(sub);
+    // a group of fields, or a field of the flow itself (peildatum)
+    if (k.kind === "object") fields.push(buildObject(sub, "", key));
+    else fields.push(buildLeaf(sub, key, key, k, required.has(key)));
   }
   box.replaceChildren(...fields);
   box.removeAttribute("aria-busy");
