@@ -356,7 +356,7 @@ def test_cli_diff_whatif_by_name_is_the_folder(wams: tuple[Specs, DiffResult]) -
         (("--whatif", "zonder-7.4"), "did you mean 'zonder-7.4.0'"),
         (("--whatif", "x" * 500), "shipped: wams-coordinatie, zonder-7.4.0"),
         (("a", "b", "--whatif", "zonder-7.4.0"), "at most one folder"),
-        ((), "two spec folders DIR_A DIR_B, or --whatif NAME"),
+        ((), "two spec folders DIR_A DIR_B, --whatif NAME, or --peildatum with --tegen"),
         (("a",), "two spec folders"),
     ],
 )
