@@ -8,6 +8,7 @@ solver can reason about *every* well-formed flow at once.
 
 from __future__ import annotations
 
+import datetime
 import operator
 from collections.abc import Callable
 from typing import cast
@@ -15,7 +16,7 @@ from typing import cast
 import z3
 
 from ..evaluate.keys import BoxIndex, KeyBoxes, meets, positions
-from ..model.peildatum import dagnummer
+from ..model.peildatum import dag_van, dagnummer
 from ..model.vocabulary import Effect, Oordeel, Verwerkingsverantwoordelijke, Voorwaarde
 from ..rules.expr import And, Cmp, Const, Expr, Flag, In, Not, Or, Ref, Same
 from ..rules.spec import Bron, Regel, Specs, exception_structure
@@ -65,6 +66,10 @@ class ExprCompiler:
             return z3.And(known, var == z3.IntVal(value))
         if spec.kind == "bool":
             return var == z3.BoolVal(bool(value))
+        if spec.kind == "date":
+            # a day number; an absent peildatum is today, as the evaluator reads it
+            shown = value.isoformat() if isinstance(value, datetime.date) else value
+            return var == z3.IntVal(dagnummer(dag_van(None if shown is None else str(shown))))
         es = sort_for(spec)
         assert es is not None
         if spec.kind == "tribool":
