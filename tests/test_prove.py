@@ -1150,12 +1150,14 @@ def test_cli_prove_bundled_text() -> None:
 def test_cli_prove_in_english_is_english_throughout() -> None:
     """``--lang en``: labels and the explanations of counterexample decisions in English;
     the values (property names, verdicts, rule ids) stay the contract's codes."""
-    result = run("prove", "--lang", "en")
+    # two properties, one with a counterexample: the labels and the explanation show
+    names = (REFUTED, "werkgever-nooit-beslissend")
+    result = run("prove", "--lang", "en", *names)
     assert result.exit_code == 0, result.output
     assert "counterexample:" in result.output and "tegenvoorbeeld:" not in result.output
     assert "(expected " in result.output and "verwacht" not in result.output
     assert "properties as expected" in result.output
-    dutch = run("prove")
+    dutch = run("prove", *names)
     explanation = [ln for ln in dutch.output.splitlines() if ln.startswith("       ")]
     english = [ln for ln in result.output.splitlines() if ln.startswith("       ")]
     assert explanation and english and explanation != english
@@ -1200,9 +1202,10 @@ def test_cli_prove_unknown_name_exit_2() -> None:
 def test_cli_prove_broken_copy_exit_1(tmp_path: Path) -> None:
     case = next(c for c in BREAKAGES if c.prop == "meldrechten-zijn-geen-meldplichten")
     folder = _broken(tmp_path, case)
-    result = run("prove", "--rules", str(folder), "--json")
+    result = run("prove", "--rules", str(folder), "--json", case.prop, "werkgever-nooit-beslissend")
     assert result.exit_code == 1, result.output
     data = {o["naam"]: o for o in json.loads(result.output)}
+    assert data["werkgever-nooit-beslissend"]["uitkomst"] == "geldt"
     bad = data[case.prop]
     assert bad["uitkomst"] == "tegenvoorbeeld" and bad["verwacht"] == "geldt"
     flow = _valid_flow(bad["tegenvoorbeeld"])
