@@ -30,6 +30,7 @@ from ..evaluate import Evaluator
 from ..evaluate.interpreter import flatten
 from ..evaluate.residue import Residue, fields_read
 from ..model.convert import flow_from_json
+from ..model.peildatum import dagnummer, vandaag
 from ..model.vocabulary import Effect, Oordeel
 from ..rules.expr import And, Const, Expr
 from ..rules.spec import Specs
@@ -241,6 +242,9 @@ class Finder:
         self.solver = z3.Solver()
         self.solver.set("timeout", timeout_ms)
         self.solver.add(*self.fv.well_formed())
+        # a chain is followed under one law: today's (a flow without peildatum is decided
+        # by today's law, so every step's witness carries today's day number)
+        self.solver.add(self.fv["peildatum"] == z3.IntVal(dagnummer(vandaag())))
         self.solver.add(z3.Or([self.c.is_verdict[o] for o in PERMITS]))
         self.pool: list[Env] = []
         self.defs = {d.naam: d.als for d in specs.definities}
