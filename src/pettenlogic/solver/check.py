@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -244,21 +245,7 @@ class Checker:
             finally:
                 self.solver.pop()
         if r.laag.value == "lokaal" and r.permissief:
-            higher_permit = z3.Or(
-                [c.effective[s.id] for s in met if s.rang > r.rang and s.permissief]
-            )
-            flow = self.witness(c.active[r.id], z3.Not(higher_permit))
-            if flow is not None:
-                out.append(
-                    Finding(
-                        "lokale_grond_zonder_wet",
-                        "fout",
-                        (r.id,),
-                        f"local rule {r.id} permits a flow that no rule of "
-                        "the law or guidance permits",
-                        flow,
-                    )
-                )
+            self._ground_without_law(r, met)
 
     def _overlap(self, r: Regel, s: Regel) -> None:
         flow = self.witness(self.c.effective[s.id])
@@ -283,6 +270,24 @@ class Checker:
                     "info",
                     (r.id, s.id),
                     f"{r.id} and {s.id} meet in layer {r.laag.value}; the verbod wins",
+                    flow,
+                )
+            )
+
+    def _ground_without_law(self, r: Regel, candidates: Sequence[Regel]) -> None:
+        """A local permitting rule active where no higher permitting rule takes effect."""
+        c = self.c
+        higher_permit = z3.Or(
+            [c.effective[s.id] for s in candidates if s.rang > r.rang and s.permissief]
+        )
+        flow = self.witness(c.active[r.id], z3.Not(higher_permit))
+        if flow is not None:
+            self.found.append(
+                Finding(
+                    "lokale_grond_zonder_wet",
+                    "fout",
+                    (r.id,),
+                    f"local rule {r.id} permits a flow that no rule of the law or guidance permits",
                     flow,
                 )
             )
@@ -365,7 +370,7 @@ class Checker:
 
     def conflicts(self, rules: tuple[Regel, ...]) -> None:
         """Rules of one layer and opposite polarity that meet (at least one in ``rules``)."""
-        c, out, every = self.c, self.found, self.specs.regels
+        c, every = self.c, self.specs.regels
         mine = {r.id for r in rules}
         for i, r in enumerate(every):
             for s in every[i + 1 :]:
@@ -373,33 +378,12 @@ class Checker:
                     continue
                 if r.id not in mine and s.id not in mine:
                     continue
-                both = z3.And(c.effective[r.id], c.effective[s.id])
-                effects = {r.effect.value, s.effect.value}
-                flow = self.witness(both)
-                if flow is None:
-                    continue
-                if "plicht" in effects:
-                    out.append(
-                        Finding(
-                            "conflict",
-                            "fout",
-                            (r.id, s.id),
-                            f"{r.id} ({r.effect.value}) and {s.id} "
-                            f"({s.effect.value}) both take effect in layer "
-                            f"{r.laag.value}",
-                            flow,
-                        )
-                    )
-                else:
-                    out.append(
-                        Finding(
-                            "overlap",
-                            "info",
-                            (r.id, s.id),
-                            f"{r.id} and {s.id} meet in layer {r.laag.value}; the verbod wins",
-                            flow,
-                        )
-                    )
+                self.solver.push()
+                try:
+                    self.solver.add(c.effective[r.id])
+                    self._overlap(r, s)
+                finally:
+                    self.solver.pop()
 
     def local(self, rules: tuple[Regel, ...]) -> None:
         """Local rules that the law sets aside, and local grounds without a legal one."""
@@ -422,21 +406,7 @@ class Checker:
                             )
                         )
             if r.permissief:
-                higher_permit = z3.Or(
-                    [c.effective[s.id] for s in every if s.rang > r.rang and s.permissief]
-                )
-                flow = self.witness(c.active[r.id], z3.Not(higher_permit))
-                if flow is not None:
-                    out.append(
-                        Finding(
-                            "lokale_grond_zonder_wet",
-                            "fout",
-                            (r.id,),
-                            f"local rule {r.id} permits a flow that no rule of "
-                            "the law or guidance permits",
-                            flow,
-                        )
-                    )
+                self._ground_without_law(r, every)
 
 
 #: below this many query groups, starting processes costs more than it saves
