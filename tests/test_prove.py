@@ -39,6 +39,7 @@ from broken_rules import add_rules, copy_specs, drop_item, edit_rule
 from pettenlogic import Rulebook, flow_from_json, flow_to_json
 from pettenlogic.cli import main
 from pettenlogic.evaluate import Evaluator, Trace
+from pettenlogic.model.fields import flow_fields
 from pettenlogic.model.schema import flow_schema
 from pettenlogic.model.vocabulary import Laag
 from pettenlogic.rules.loader import load_specs
@@ -98,7 +99,13 @@ class Side:
 
     @property
     def om(self) -> dict[str, Any]:
-        return self.flow["omstandigheden"]
+        """The omstandigheden, an optional value the normal JSON leaves out read as null."""
+        absent = {
+            path.split(".", 1)[1]: None
+            for path, spec in flow_fields().items()
+            if path.startswith("omstandigheden.") and path.count(".") == 1 and spec.optional
+        }
+        return {**absent, **self.flow["omstandigheden"]}
 
     @property
     def cat(self) -> str:
