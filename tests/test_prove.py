@@ -273,7 +273,6 @@ LISTED_EXCEPTIONS = {
     "deskundigenadvies-aan-college": ("jeugdwet", "7.4.0", "1"),
     "medebehandelaar": ("bw", "7:457", "2"),
     "wmo-5.2.2-desgevraagd": ("wmo", "5.2.2", None),
-    "wmo-5.2.2-eigen-beweging": ("wmo", "5.2.2", None),
     "wmo-5.2.2-toezicht-desgevraagd": ("wmo", "5.2.2", None),
     "beleidsinformatie-niet-herleidbaar": ("avg", "4", None),
     "wmo-5.2.6-melding-veilig-thuis": ("wmo", "5.2.6", None),
@@ -307,6 +306,56 @@ def _secret_leaves(r: Replay) -> bool:
     return not any(
         rule in a.d["regels"] and a.cites(*cite) for rule, cite in LISTED_EXCEPTIONS.items()
     )
+
+
+PW65 = "participatiewet-geheim-wijkt-alleen-voor-de-wet"
+PW_TASKS = {"reintegratie", "begeleiding_plan_van_aanpak"}
+#: what lets Participatiewet data leave the act's execution without consent (D11)
+PW65_EXCEPTIONS = {
+    "bw-1:243-inlichtingen-raad",
+    "sv-162-lid1c-aangifteplicht",
+    "sv-162-lid2-inlichtingen-om",
+    "jw-7.3.11-lid4-ots-desgevraagd",
+    "jw-7.3.11-lid4-ots-eigen-beweging",
+    "wmo-5.2.6-melding-veilig-thuis",
+    "wmo-5.2.6-informatie-veilig-thuis",
+    "bw-1:240-raad-kinderbescherming",
+    "jw-7.1.4.1-verwijsindex",
+    "conflict-van-plichten",
+    "pw-65-lid3-statistiek",
+    "reintegratie-verstrekking-derden",
+    "reintegratie-verstrekking-derden-onder-27",
+    "college-verstrekking-voor-eigen-taak",
+    "wgs-8d-hergebruik-sociaal-domein",
+}
+
+
+def _pw65_leaves(r: Replay) -> bool:
+    """Participatiewet data leaves the act's execution, traceable, without consent and without
+    one of the listed provisions deciding (Participatiewet 65, written from the article)."""
+    a, f = r.a, r.a.flow
+    van_pw = f["van"].get("wet") == "participatiewet" or a.van in PW_TASKS
+    naar_pw = f["naar"].get("wet") == "participatiewet" or a.naar in PW_TASKS
+    same_task = (
+        a.van == a.naar
+        and f["van"].get("wet") == f["naar"].get("wet")
+        and not a.om["andere_organisatie"]
+    )
+    enforcement = (
+        a.naar in {"politie_justitie", "openbaar_ministerie"}
+        and a.om["fraude_gerelateerd_aan_taak"]
+    )
+    if not (
+        van_pw
+        and not naar_pw
+        and not same_task
+        and not enforcement
+        and a.om["herleidbaar"]
+        and not valid_consent(f)
+        and a.oordeel in PERMITS
+    ):
+        return False
+    return not any(rule in a.d["regels"] for rule in PW65_EXCEPTIONS)
 
 
 FRAUDE_OP_VERZOEK = "fraudeplicht-alleen-op-verzoek-uit-de-wet"
@@ -626,6 +675,24 @@ BREAKAGES: list[Breakage] = [
             ),
         ),
         _secret_leaves,
+    ),
+    Breakage(
+        PW65,
+        "Participatiewet 65 demoted to richtlijn, so the college's compatibility test overrides it",
+        sub("pw-65-geheimhouding", ("    laag: wet", "    laag: richtlijn")),
+        _pw65_leaves,
+    ),
+    Breakage(
+        PW65,
+        "Sv 161 (a mere power) made an exception to Participatiewet 65",
+        sub(
+            "sv-161-aangifte",
+            (
+                "wmo-5.2.1-lid2-beperkte-ontvangers]",
+                "wmo-5.2.1-lid2-beperkte-ontvangers, pw-65-geheimhouding]",
+            ),
+        ),
+        _pw65_leaves,
     ),
     Breakage(
         "vroegsignalering-bestandskoppeling-altijd-verboden",
