@@ -254,6 +254,22 @@ def _k1(r: Replay) -> bool:
     )
 
 
+NOODZAAK_BEHANDEL = "behandelgegevens-naar-toeleidingskant-alleen-als-noodzakelijk"
+
+
+def _treatment_without_necessity(r: Replay) -> bool:
+    """Treatment data enters the toeleiding side without consent although necessity is denied,
+    or left open without the decision saying so (D4)."""
+    a = r.a
+    open_necessity = any(v["code"] == "noodzakelijkheid" for v in a.d["voorwaarden"])
+    return (
+        _k1(r)
+        and a.om["noodzakelijk"] is not True
+        and not open_necessity
+        and "conflict-van-plichten" not in a.d["regels"]
+    )
+
+
 def _werkgever(r: Replay) -> bool:
     assert r.b is not None
     a, b = r.a, r.b
@@ -455,33 +471,16 @@ def _file_matching_allowed(r: Replay) -> bool:
 BREAKAGES: list[Breakage] = [
     # -- kern.yaml ------------------------------------------------------------------------
     Breakage(
-        "behandelgegevens-niet-naar-toeleidingskant-zonder-toestemming",
-        "the treatment-data verbod narrowed to diagnoses only",
-        sub(
-            "toeleidingskant-geen-behandelgegevens",
-            ("and behandelgegevens and", "and gegevens.categorie == 'diagnose' and"),
-        ),
-        _k1,
+        NOODZAAK_BEHANDEL,
+        "7.4.0 no longer rests on necessity",
+        sub("jw-7.4.0-verstrekking-college", ("    noodzaak: true\n", "")),
+        _treatment_without_necessity,
     ),
     Breakage(
-        "behandelgegevens-niet-naar-toeleidingskant-zonder-toestemming",
-        "7.4.0 loses its behandelgegevens exclusion and becomes an exception to the verbod",
-        sub(
-            "jw-7.4.0-verstrekking-college",
-            ("and not behandelgegevens and not fraudesignaal", "and not fraudesignaal"),
-            (
-                "uitzondering_op: [beroepsgeheim-zonder-toestemming]",
-                "uitzondering_op: [beroepsgeheim-zonder-toestemming, "
-                "toeleidingskant-geen-behandelgegevens]",
-            ),
-        ),
-        _k1,
-    ),
-    Breakage(
-        "behandelgegevens-niet-naar-toeleidingskant-zonder-toestemming",
-        "the treatment-data verbod demoted to richtlijn (a wet ground then overrides it)",
-        sub("toeleidingskant-geen-behandelgegevens", ("laag: wet", "laag: richtlijn")),
-        _k1,
+        NOODZAAK_BEHANDEL,
+        "the Wmo 5.2.2 duty no longer rests on necessity",
+        sub("wmo-5.2.2-desgevraagd", ("    noodzaak: true\n", "")),
+        _treatment_without_necessity,
     ),
     Breakage(
         "werkgever-nooit-beslissend",
@@ -803,15 +802,6 @@ BREAKAGES: list[Breakage] = [
     ),
     # -- beslissingen.yaml -------------------------------------------------------------------
     Breakage(
-        "geen-behandelplan-of-diagnose-via-7.4.0",
-        "7.4.0 loses its behandelgegevens exclusion",
-        sub(
-            "jw-7.4.0-verstrekking-college",
-            ("and not behandelgegevens and not fraudesignaal", "and not fraudesignaal"),
-        ),
-        lambda r: r.a.cat in BEHANDEL and "jw-7.4.0-verstrekking-college" in r.a.d["regels"],
-    ),
-    Breakage(
         "verwijsindex-alleen-meldingsbevoegd-onder-23",
         "the Verwijsindex age limit off by one (<= 23)",
         sub(
@@ -1057,7 +1047,7 @@ BREAKAGES += PRACTICE_BREAKAGES
 
 UPSIDE_DOWN = {Laag.WET: 1, Laag.RICHTLIJN: 2, Laag.LOKAAL: 3}
 CORE = [
-    "behandelgegevens-niet-naar-toeleidingskant-zonder-toestemming",
+    NOODZAAK_BEHANDEL,
     "werkgever-nooit-beslissend",
     "nooit-verplicht-en-verboden",
     "geen-tegenspraak-in-de-wetslaag",

@@ -69,6 +69,23 @@ def _no_consent_no_harm(flow: dict[str, Any], d: dict[str, Any]) -> bool:
     )
 
 
+#: statutory duties to the college that reach treatment data as far as necessary (D4)
+DUTIES_TO_COLLEGE = {
+    "jw-7.4.0-verstrekking-college",
+    "wmo-5.2.2-desgevraagd",
+    "wmo-5.2.2-eigen-beweging",
+}
+
+
+def _no_named_duty(d: dict[str, Any]) -> bool:
+    return not DUTIES_TO_COLLEGE & set(d["regels"])
+
+
+def _silent(d: dict[str, Any]) -> bool:
+    """No open exception to the ban on special data is reported."""
+    return all(v["code"] != "uitzondering_bijzondere_gegevens" for v in d["voorwaarden"])
+
+
 def _naar(taak: str) -> Check:
     return lambda flow, _d: bool(flow["naar"]["taak"] == taak)
 
@@ -104,22 +121,22 @@ BREAKS = [
             _no_consent(f, d)
             and "conflict-van-plichten" not in d["regels"]
             and f["omstandigheden"]["herleidbaar"]
+            and _no_named_duty(d)
         ),
         einde=_naar("handhaving"),
     ),
     ChainBreak(
         "behandelgegevens-uit-hulpverlening-nooit-in-toeleidingsdossier",
-        "7.4.0 loses its treatment-data exclusion and the toeleiding-file verbod drops a layer",
+        "the social-work ground claims to cover special data, so its open AVG 9 condition goes",
         (
             (
-                "jw-7.4.0-verstrekking-college",
-                "and not behandelgegevens and not fraudesignaal",
-                "and not fraudesignaal",
+                "maatschappelijk-werk-verstrekking",
+                '    sectie: "2.8"',
+                '    sectie: "2.8"\n    dekt_bijzondere_gegevens: true',
             ),
-            ("toeleidingskant-geen-behandelgegevens", "laag: wet", "laag: richtlijn"),
         ),
         begin=lambda f, d: f["gegevens"]["categorie"] in BEHANDEL,
-        stap=_no_consent_no_harm,
+        stap=lambda f, d: _no_consent_no_harm(f, d) and _no_named_duty(d) and _silent(d),
         einde=lambda f, d: f["naar"]["taak"] in {"toeleiding", "regie_toeleiding"},
     ),
     ChainBreak(

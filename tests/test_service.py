@@ -351,20 +351,14 @@ def test_properties_with_their_proofs(client: TestClient, openapi: dict[str, Any
 
 
 def test_properties_show_a_counterexample_on_broken_rules(tmp_path: Path) -> None:
-    """A rule set whose 7.4.0 loses its treatment-data exclusion: the property fails."""
+    """A rule set whose 7.4.0 no longer rests on necessity: the property fails."""
     folder = copy_specs(tmp_path)
-    edit_rule(
-        folder,
-        "jw-7.4.0-verstrekking-college",
-        "and not behandelgegevens and not fraudesignaal",
-        "and not fraudesignaal",
-    )
-    edit_rule(folder, "toeleidingskant-geen-behandelgegevens", "laag: wet", "laag: richtlijn")
+    edit_rule(folder, "jw-7.4.0-verstrekking-college", "    noodzaak: true\n", "")
     app = create_app(Settings(rules=str(folder), prove_at_startup=False, solver_timeout_s=60))
     body = _proved(TestClient(app))
     failed = [e for e in body["eigenschappen"] if not e["bewijs"]["zoals_verwacht"]]
     names = {e["naam"] for e in failed}
-    assert "behandelgegevens-niet-naar-toeleidingskant-zonder-toestemming" in names
+    assert "behandelgegevens-naar-toeleidingskant-alleen-als-noodzakelijk" in names
     bewijs = failed[0]["bewijs"]
     assert bewijs["uitkomst"] == "tegenvoorbeeld" and bewijs["tegenvoorbeeld"]
 
