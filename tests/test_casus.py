@@ -106,16 +106,21 @@ def _write(tmp_path: Path, body: str) -> Path:
 
 
 def test_consent_is_per_step_and_a_withdrawal_binds(tmp_path: Path) -> None:
-    """Consent for regie does not cover toeleiding; a withdrawal turns later steps."""
-    body = """gebeurtenissen:
-  - route: {route: c, taak: jeugdhulp, benoemd: true}
-  - vastleggen: {gegevens: d, categorie: diagnose}
-  - toestemming: {naar: regie_hulpverlening, stand: gegeven}
-  - delen: {gegevens: d, naar: {taak: toeleiding, wet: jeugdwet}}
-  - toestemming: {naar: toeleiding, stand: gegeven}
-  - delen: {gegevens: d, naar: {taak: toeleiding, wet: jeugdwet}}
-  - toestemming: {naar: toeleiding, stand: ingetrokken}
-  - delen: {gegevens: d, naar: {taak: toeleiding, wet: jeugdwet}}
+    """Consent for the toeleiding does not cover regie; a withdrawal turns later steps.
+
+    (Regie of another organisation: no statutory duty reaches it, unlike a diagnosis the
+    toeleiding needs, which Jeugdwet 7.4.0 obliges whatever the consent, D4.)"""
+    share = "{gegevens: d, naar: {taak: regie_hulpverlening, wet: jeugdwet}, "
+    share += "omstandigheden: {andere_organisatie: true}}"
+    body = f"""gebeurtenissen:
+  - route: {{route: c, taak: jeugdhulp, benoemd: true}}
+  - vastleggen: {{gegevens: d, categorie: diagnose}}
+  - toestemming: {{naar: toeleiding, stand: gegeven}}
+  - delen: {share}
+  - toestemming: {{naar: regie_hulpverlening, stand: gegeven}}
+  - delen: {share}
+  - toestemming: {{naar: regie_hulpverlening, stand: ingetrokken}}
+  - delen: {share}
 """
     report = Checker(RB).run(load_casus(_write(tmp_path, body), RB))
     s = report.stappen

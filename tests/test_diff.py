@@ -135,13 +135,10 @@ def test_zonder_740_groups(bundled: Specs, zonder_740: tuple[Specs, DiffResult])
         # every change is a flow that 7.4.0 used to decide, and now is no longer a duty
         assert g.oordeel_a == "verplicht" and g.oordeel_b != "verplicht"
         assert "jw-7.4.0-verstrekking-college" in ev_a.decide(flow_from_json(g.getuige)).regels
-        assert g.categorie not in (
-            "behandelgegevens",
-            "diagnose",
-            "behandelplan",
-            "signalen_fraude",
-        )
+        # fraud signals were never 7.4.0's (D34); treatment data is, as far as necessary (D4)
+        assert g.categorie != "signalen_fraude"
     keys = {group_key(g) for g in result.groups}
+    assert ("jeugdhulp", "toeleiding", "behandelplan", "verplicht", "verboden") in keys
     assert ("jeugdhulp", "toeleiding", "advies_voorziening", "verplicht", "verboden") in keys
     assert ("jeugdhulp", "toeleiding", "advies_voorziening", "verplicht", "toegestaan") in keys
 
@@ -155,9 +152,11 @@ def test_wams_groups(bundled: Specs, wams: tuple[Specs, DiffResult]) -> None:
         assert g.naar == "regie_toeleiding" and g.categorie in ("identificatie", "hulpvraag")
         regels = ev_b.decide(flow_from_json(g.getuige)).regels
         if g.oordeel_b == "verboden":
-            # since D36 a refusal meets the statutory Wmo 5.3.3 prohibition, which the
-            # what-if cannot lift; only the richtlijn prohibition next to it goes
-            assert g.oordeel_a == "verboden" and "wmo-5.3.3-weigering-aanbieder" in regels
+            # since D36 a refusal meets the statutory Wmo 5.3.3 prohibition, and since D11
+            # Participatiewet data meets art. 65: the what-if cannot lift either; only the
+            # richtlijn prohibition next to it goes
+            statutory = {"wmo-5.3.3-weigering-aanbieder", "pw-65-geheimhouding"}
+            assert g.oordeel_a == "verboden" and statutory & set(regels)
             continue
         assert g.oordeel_b == "toegestaan"
         assert any(r.startswith("whatif-wams-") for r in regels)

@@ -81,11 +81,6 @@ def _no_named_duty(d: dict[str, Any]) -> bool:
     return not DUTIES_TO_COLLEGE & set(d["regels"])
 
 
-def _silent(d: dict[str, Any]) -> bool:
-    """No open exception to the ban on special data is reported."""
-    return all(v["code"] != "uitzondering_bijzondere_gegevens" for v in d["voorwaarden"])
-
-
 def _naar(taak: str) -> Check:
     return lambda flow, _d: bool(flow["naar"]["taak"] == taak)
 
@@ -127,16 +122,12 @@ BREAKS = [
     ),
     ChainBreak(
         "behandelgegevens-uit-hulpverlening-nooit-in-toeleidingsdossier",
-        "the social-work ground claims to cover special data, so its open AVG 9 condition goes",
-        (
-            (
-                "maatschappelijk-werk-verstrekking",
-                '    sectie: "2.8"',
-                '    sectie: "2.8"\n    dekt_bijzondere_gegevens: true',
-            ),
-        ),
+        "the social-work ground no longer rests on necessity",
+        (("maatschappelijk-werk-verstrekking", "    noodzaak: true\n", ""),),
         begin=lambda f, d: f["gegevens"]["categorie"] in BEHANDEL,
-        stap=lambda f, d: _no_consent_no_harm(f, d) and _no_named_duty(d) and _silent(d),
+        stap=lambda f, d: (
+            _no_consent_no_harm(f, d) and f["omstandigheden"]["noodzakelijk"] is False
+        ),
         einde=lambda f, d: f["naar"]["taak"] in {"toeleiding", "regie_toeleiding"},
     ),
     ChainBreak(
