@@ -46,6 +46,10 @@ def random_flow(rng: random.Random) -> dict[str, Any]:
             value = rng.random() < 0.5
         elif spec.kind == "tribool":
             value = rng.choice([True, False, None])
+        elif spec.kind == "date":  # peildatum: mostly today, sometimes either law version
+            value = rng.choice([None, None, "2020-07-01", "2026-07-01"])
+            if value is None:
+                continue
         else:  # leeftijd
             value = rng.randint(0, 30) if rng.random() < 0.8 else None
             if value is None:
