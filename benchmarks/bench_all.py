@@ -42,7 +42,7 @@ from synthetic import synthetic_specs  # noqa: E402
 import pettenlogic.rules.loader as loader  # noqa: E402
 from pettenlogic import flow_from_json, load_rulebook  # noqa: E402
 
-WHATIF = HERE.parent / "docs" / "whatif"
+WHATIF = HERE.parent / "specs" / "whatif"
 
 
 def per_item_us(items: list[Any], call: Callable[[Any], Any], passes: int = 3) -> float:

@@ -1,4 +1,4 @@
-"""The benchmarks' flow generator makes valid flows (a benchmark that cannot start measures nothing).
+"""The benchmarks' flow generator makes valid flows: a benchmark that cannot start measures nothing.
 
 Not a timing test: it only checks that what the benchmarks feed the library is contract input,
 so a new vocabulary field cannot silently break them again (peildatum did).
@@ -14,7 +14,7 @@ from pettenlogic import flow_from_json
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
-from bench_decide import SEED, random_flow  # noqa: E402
+from bench_decide import SEED, random_flow
 
 
 def test_generated_benchmark_flows_are_valid() -> None:
