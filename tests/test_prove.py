@@ -77,6 +77,14 @@ def run(*args: str) -> Result:
 # -- replaying a counterexample independently ------------------------------------------------
 
 
+#: optional omstandigheden, which the normal JSON of a counterexample leaves out when null
+ABSENT_OMSTANDIGHEDEN: dict[str, None] = {
+    path.split(".", 1)[1]: None
+    for path, spec in flow_fields().items()
+    if path.startswith("omstandigheden.") and path.count(".") == 1 and spec.optional
+}
+
+
 @attrs.frozen
 class Side:
     """One replayed flow: its full JSON, the evaluator's decision JSON and trace."""
@@ -100,12 +108,7 @@ class Side:
     @property
     def om(self) -> dict[str, Any]:
         """The omstandigheden, an optional value the normal JSON leaves out read as null."""
-        absent = {
-            path.split(".", 1)[1]: None
-            for path, spec in flow_fields().items()
-            if path.startswith("omstandigheden.") and path.count(".") == 1 and spec.optional
-        }
-        return {**absent, **self.flow["omstandigheden"]}
+        return {**ABSENT_OMSTANDIGHEDEN, **self.flow["omstandigheden"]}
 
     @property
     def cat(self) -> str:
