@@ -23,7 +23,7 @@ from pettenlogic.evaluate import flatten
 from pettenlogic.evaluate.accept import UnsupportedSchema, _object, accept_flow
 from pettenlogic.evaluate.residue import Residue, decision_fields
 from pettenlogic.model.convert import check_flow_json
-from pettenlogic.rules.expr import And, Cmp, Const, Flag, Not, Or
+from pettenlogic.rules.expr import And, Cmp, Const, Flag, Not, Or, Same
 from strategies import flow_dicts, random_flow
 from test_differential import broken_copy, exhaustive_flows
 
@@ -132,6 +132,21 @@ def test_residue_folds_known_fields_and_keeps_the_rest() -> None:
     assert r.of(Cmp("gegevens.betrokkene.leeftijd", "<", 18)) == Cmp(
         "gegevens.betrokkene.leeftijd", "<", 18
     )
+
+
+def test_residue_turns_a_half_known_same_into_a_comparison() -> None:
+    """``van.taak == naar.taak`` with only ``van.taak`` known must not stay a ``Same``
+    that reads the known field: a later stage that knows only ``naar.taak`` could
+    not decide it (the reachability classes rely on this)."""
+    same = Same("van.taak", "naar.taak")
+    assert Residue({}, {"van.taak": "jeugdhulp"}).of(same) == Cmp("naar.taak", "==", "jeugdhulp")
+    assert Residue({}, {"naar.wet": None}).of(Same("van.wet", "naar.wet", negated=True)) == Cmp(
+        "van.wet", "!=", None
+    )
+    staged = Residue({}, {"naar.taak": "toeleiding"}).of(
+        Residue({}, {"van.taak": "jeugdhulp"}).of(same)
+    )
+    assert staged == Const(False)
 
 
 def test_decision_fields_are_few_for_a_statutory_route(fresh: Rulebook) -> None:

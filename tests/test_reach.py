@@ -19,15 +19,22 @@ import attrs
 import pytest
 import z3
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from broken_rules import copy_specs, edit_rule
 from pettenlogic import Rulebook, flow_from_json, flow_to_json
 from pettenlogic.cli import main
+from pettenlogic.evaluate.residue import fields_read
+from pettenlogic.model.fields import flow_fields
+from pettenlogic.rules.expr import TRUE
 from pettenlogic.rules.loader import SpecError, load_specs
+from pettenlogic.solver import reach as reach_module
 from pettenlogic.solver.edges import Finder
+from pettenlogic.solver.places import step_fields
 from pettenlogic.solver.properties import load_properties
 from pettenlogic.solver.prove import Outcome, Prover
-from pettenlogic.solver.reach import Reachability, Vraag
+from pettenlogic.solver.reach import GEHEIM, NOT_GEHEIM, Reachability, Stages, Vraag, _bfs
 
 PERMITS = {"toegestaan", "verplicht"}
 BEHANDEL = {"behandelgegevens", "diagnose", "behandelplan"}
@@ -232,6 +239,121 @@ def test_steps_agree_with_z3_triple_by_triple() -> None:
             witness = steps.env(t)
             assert witness is not None
             assert finder.ev.trace_env(witness).oordeel.value in PERMITS
+
+
+@pytest.fixture(scope="module")
+def finder() -> Finder:
+    return Finder(load_specs(None))
+
+
+def _fixed_fields(finder: Finder, t: tuple[int, int, int]) -> set[str]:
+    return set(finder.known(t))
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_classes_read_none_of_the_fields_they_fix(finder: Finder, data: st.DataObject) -> None:
+    """What makes a class exact: once data, van and naar are substituted (in three
+    stages), no residue still reads one of them. A residue that kept, say,
+    ``van.taak == naar.taak`` would put a flow within one task and a flow between two
+    tasks in one class, and the witness of the one would be taken for the other."""
+    base = finder.steps().base
+    n = len(finder.plaatsen)
+    t = (
+        data.draw(st.integers(0, len(finder.vasts) - 1)),
+        data.draw(st.integers(0, n - 1)),
+        data.draw(st.integers(0, n - 1)),
+    )
+    residue = base.residues[base.of(t)]
+    assert not fields_read(e for _, e in residue) & _fixed_fields(finder, t), t
+
+
+def test_a_class_never_mixes_a_flow_within_a_task_with_one_between_tasks(
+    finder: Finder,
+) -> None:
+    """The case CI met: the witness of ``ander_college_doel`` to itself (within the same
+    task) was replayed for ``ander_college_doel`` to ``regie_toeleiding``."""
+    base = finder.steps().base
+    rng = random.Random(11)
+    for di in rng.sample(range(len(finder.vasts)), 10):
+        for ui in range(len(finder.plaatsen)):
+            within = base.of((di, ui, ui))
+            for vi in range(len(finder.plaatsen)):
+                if vi == ui or base.of((di, ui, vi)) != within:
+                    continue
+                for _ in range(3):
+                    vec = {p: rng.choice(_choices(p)) for p in step_fields()}
+                    a = finder.ev.trace_env({**finder.known((di, ui, ui)), **vec}).applies
+                    b = finder.ev.trace_env({**finder.known((di, ui, vi)), **vec}).applies
+                    assert a == b, (di, ui, vi)
+
+
+def _choices(path: str) -> list[Any]:
+    spec = flow_fields()[path]
+    if spec.kind == "bool":
+        return [True, False]
+    if spec.kind == "tribool":
+        return [True, False, None]
+    if spec.kind == "date":
+        return [None]
+    return [None, *spec.values] if spec.optional else list(spec.values)
+
+
+class _FakeSteps:
+    """A step relation given as a set of (van, naar) pairs, for one data class."""
+
+    def __init__(self, *pairs: tuple[int, int]) -> None:
+        self.pairs = set(pairs)
+
+    def row(self, di: int, ui: int) -> tuple[bool, ...]:
+        return tuple((ui, vi) in self.pairs for vi in range(3))
+
+    def has(self, t: tuple[int, int, int]) -> bool:
+        return (t[1], t[2]) in self.pairs
+
+    def successors_of(self, di: int, ui: int) -> list[int]:
+        return [vi for vi, ok in enumerate(self.row(di, ui)) if ok]
+
+
+def _stages(first_open: _FakeSteps, mid_geheim: _FakeSteps) -> Stages:
+    """Place 0 holds the data; a first step keeps it there (0 to 0), a middle step
+    moves it to 1 (0 to 1) and the last goes on to 2 (1 to 2)."""
+    first, mid, last = _FakeSteps((0, 0)), _FakeSteps((0, 1)), _FakeSteps((1, 2))
+    return Stages(first, first_open, mid, mid_geheim, last, last)  # type: ignore[arg-type]
+
+
+def test_a_secrecy_stays_with_the_dossier_it_rests_on() -> None:
+    """D70: when every way of keeping the data in place is under secrecy, the next step
+    out of that place must be one of someone bound by it."""
+    assert _bfs(0, 3, _stages(first_open=_FakeSteps(), mid_geheim=_FakeSteps())) is None
+    bound = _bfs(0, 3, _stages(first_open=_FakeSteps(), mid_geheim=_FakeSteps((0, 1))))
+    assert bound is not None
+    assert [(t[1], t[2]) for t, _s, _c in bound] == [(0, 0), (0, 1), (1, 2)]
+    assert [c for _t, _s, c in bound] == [GEHEIM, GEHEIM, TRUE]
+    # a way of keeping the data in place without secrecy leaves the place open
+    open_ = _bfs(0, 3, _stages(first_open=_FakeSteps((0, 0)), mid_geheim=_FakeSteps()))
+    assert open_ is not None and [c for _t, _s, c in open_] == [NOT_GEHEIM, TRUE, TRUE]
+
+
+def test_without_the_secrecy_label_a_colleague_launders_treatment_data(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The chain property on treatment data under secrecy holds because of D70: with
+    the label switched off, a BIG professional keeps the data in a regie file and a
+    colleague without a secrecy sends it on from there."""
+    specs = load_specs(None)
+    prop = {p.naam: p for p in load_properties(specs)}[
+        "behandelgegevens-onder-geheim-nooit-naar-handhaving"
+    ]
+    monkeypatch.setattr(reach_module, "GEHEIM", TRUE)
+    monkeypatch.setattr(reach_module, "NOT_GEHEIM", TRUE)
+    outcome = Prover(specs).prove(prop)
+    assert outcome.uitkomst == "tegenvoorbeeld"
+    chain = _chain(Rulebook(specs), outcome)
+    kept = [i for i, (f, _d) in enumerate(chain[:-1]) if f["van"] == f["naar"]]
+    assert kept and any(
+        chain[i][1]["beroepsgeheim"] and not chain[i + 1][1]["beroepsgeheim"] for i in kept
+    )
 
 
 def _permits() -> list[Any]:

@@ -50,9 +50,17 @@ class Residue:
                 return e
             return Const((self.known[e.field] in e.values) != e.negated)
         if isinstance(e, Same):
-            if e.left in self.known and e.right in self.known:
+            left, right = e.left in self.known, e.right in self.known
+            if left and right:
                 equal = self.known[e.left] == self.known[e.right]
                 return Const(equal != e.negated)
+            if left or right:
+                # one side known: a comparison of the other side with that value, so
+                # that a later stage which knows only the other side can still decide it
+                field, value = (
+                    (e.right, self.known[e.left]) if left else (e.left, self.known[e.right])
+                )
+                return Cmp(field, "!=" if e.negated else "==", value)
             return e
         if isinstance(e, Flag):
             return Const(self.known[e.field] is True) if e.field in self.known else e

@@ -4,10 +4,11 @@ A *step* from place ``u`` to place ``v`` exists for a data class when some flow
 with that data, ``van`` = ``u`` and ``naar`` = ``v``, and any professional and
 circumstances allowed by a step condition, is ``toegestaan`` or ``verplicht``.
 
-There are some 85,000 (data class, van, naar) triples, far too many to ask Z3 one
-by one. But the rule conditions, partially evaluated for a triple's known fields,
-leave only a few hundred distinct residues; triples with the same residues decide
-alike for every professional and circumstance. So per residue class:
+There are some 1.3 million (data class, van, naar) triples, far too many to ask Z3
+one by one. But the rule conditions, partially evaluated for a triple's known
+fields, leave about a thousand distinct residues; triples with the same residues
+decide alike for every professional and circumstance (as long as no residue still
+reads a field the triple fixes). So per residue class:
 
 1. *Witness first*: the evaluator tries a small pool of circumstances taken from
    earlier Z3 models; a hit is a permitted flow (the reference semantics).
@@ -104,6 +105,10 @@ class _Residues:
     def __init__(self, defs: dict[str, Expr]) -> None:
         self.defs = defs
         self.reads: dict[int, tuple[Any, frozenset[str]]] = {}  # id -> (expr kept alive, fields)
+        # every residue made is interned, so equal residues of different triples are one
+        # object and a residue's specialisation for a place is computed once (by id)
+        self._interned: dict[Any, Any] = {}
+        self._memo: dict[tuple[int, Any], tuple[Any, Any]] = {}
 
     def _fields(self, e: Any) -> frozenset[str]:
         hit = self.reads.get(id(e))
@@ -112,14 +117,25 @@ class _Residues:
         return hit[1]
 
     def of(
-        self, exprs: tuple[tuple[int, Any], ...], known: Env, defs: bool = False
+        self, exprs: tuple[tuple[int, Any], ...], known: Env, where: Any, defs: bool = False
     ) -> tuple[tuple[int, Any], ...]:
-        """The residues, without those that became False (``defs``: inline definitions)."""
+        """The residues, without those that became False (``defs``: inline definitions).
+
+        ``where`` names ``known`` (the same name, the same values): the residue of an
+        expression for it is remembered, since thousands of triples share expressions.
+        """
         r = Residue(self.defs if defs else {}, known)
         out = []
+        memo, interned = self._memo, self._interned
         for i, e in exprs:
             if not isinstance(e, Const) and (defs or not self._fields(e).isdisjoint(known)):
-                e = r.of(e)
+                key = (id(e), where)
+                hit = memo.get(key)
+                if hit is None:
+                    done = r.of(e)
+                    # e is kept with its residue, so its id is never reused while cached
+                    hit = memo[key] = (e, interned.setdefault(done, done))
+                e = hit[1]
             if e != FALSE:
                 out.append((i, e))
         return tuple(out)
@@ -158,22 +174,41 @@ class Classes:
         self._stage2: dict[tuple[int, int], Any] = {}
         self._stage3: dict[tuple[int, int], int] = {}
         self._distinct: dict[Any, Any] = {}
+        self._rows: dict[int, tuple[int, ...]] = {}
 
-    def of(self, t: Triple) -> int:
-        di, ui, vi = t
+    def _after_van(self, di: int, ui: int) -> Any:
+        """The residues once the data and the van place are known (stages 1 and 2)."""
         r1 = self._stage1.get(di)
         if r1 is None:
-            r1 = self.c.residues.of(self.numbered, data_env(self.c.vasts[di]), defs=True)
+            r1 = self.c.residues.of(
+                self.numbered, data_env(self.c.vasts[di]), ("data", di), defs=True
+            )
             r1 = self._stage1[di] = self._distinct.setdefault(r1, r1)
         k2 = (id(r1), ui)
         r2 = self._stage2.get(k2)
         if r2 is None:
-            r2 = self.c.residues.of(r1, env_of(self.c.plaatsen[ui], "van"))
+            r2 = self.c.residues.of(r1, env_of(self.c.plaatsen[ui], "van"), ("van", ui))
             r2 = self._stage2[k2] = self._distinct.setdefault(r2, r2)
+        return r2
+
+    def row(self, di: int, ui: int) -> tuple[int, ...]:
+        """The classes of ``(di, ui, vi)`` for every naar place ``vi``, in order; rows
+        are shared by every (data, van) with the same residues, so asking for all
+        triples costs a lookup per (data, van), not per triple."""
+        r2 = self._after_van(di, ui)
+        found = self._rows.get(id(r2))
+        if found is None:
+            found = tuple(self.of((di, ui, vi)) for vi in range(len(self.c.plaatsen)))
+            found = self._rows[id(r2)] = self._distinct.setdefault(found, found)
+        return found
+
+    def of(self, t: Triple) -> int:
+        di, ui, vi = t
+        r2 = self._after_van(di, ui)
         k3 = (id(r2), vi)
         cls = self._stage3.get(k3)
         if cls is None:
-            r3 = self.c.residues.of(r2, env_of(self.c.plaatsen[vi], "naar"))
+            r3 = self.c.residues.of(r2, env_of(self.c.plaatsen[vi], "naar"), ("naar", vi))
             cls = self._ids.get(r3)
             if cls is None:
                 cls = self._ids[r3] = len(self.reps)
@@ -199,6 +234,8 @@ class Steps:
         self.vasts = finder.vasts
         self.plaatsen = finder.plaatsen
         self._vectors: dict[tuple[int, int], Env | None] = {}
+        # keyed by the ids of two class rows, which Classes keeps alive in _distinct
+        self._rows: dict[tuple[int, int], tuple[bool, ...]] = {}
 
     def vector(self, t: Triple) -> Env | None:
         key = (self.base.of(t), self.own.of(t))
@@ -216,9 +253,20 @@ class Steps:
     def has(self, t: Triple) -> bool:
         return self.vector(t) is not None
 
+    def row(self, di: int, ui: int) -> tuple[bool, ...]:
+        """For every naar place: whether ``(di, ui, naar)`` is a step (decided as needed;
+        shared by every (data, van) whose class rows are the same)."""
+        base, own = self.base.row(di, ui), self.own.row(di, ui)
+        key = (id(base), id(own))
+        found = self._rows.get(key)
+        if found is None:
+            found = tuple(self.has((di, ui, vi)) for vi in range(len(self.plaatsen)))
+            self._rows[key] = found
+        return found
+
     def successors_of(self, di: int, ui: int) -> list[int]:
         """For data class ``di``: the naar places one step away from van place ``ui``."""
-        return [vi for vi in range(len(self.plaatsen)) if self.has((di, ui, vi))]
+        return [vi for vi, ok in enumerate(self.row(di, ui)) if ok]
 
     def triples(self) -> list[Triple]:
         """Every (data class, van place, naar place), as indexes."""

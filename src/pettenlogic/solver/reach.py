@@ -9,7 +9,11 @@ which each flow starts where the previous one ended. How data labels travel
 * data that arrived in a task is that task's data: the next step's ``van`` is the
   previous step's ``naar`` (once in a toeleidingsdossier, it is toeleiding data);
 * every step has its own professional and circumstances: consent for one step is
-  not consent for the next.
+  not consent for the next;
+* data under a statutory secrecy stays under it while it stays in that dossier
+  (D70): a step that keeps the data where it is cannot hand it to a colleague who
+  is not bound, so every later step out of that dossier is a step of someone bound
+  by the secrecy.
 
 A query is three step conditions in the property language: ``begin`` on the
 first step, ``stap`` on every step and ``einde`` on the last. The answer is a
@@ -29,7 +33,7 @@ from typing import Any
 import attrs
 
 from ..model.convert import flow_from_json, flow_to_json
-from ..rules.expr import TRUE, And, Cmp
+from ..rules.expr import TRUE, And, Cmp, Not, Ref
 from ..rules.spec import Specs
 from .edges import PERMITS, Finder, Steps, Voorwaarde
 from .engine import Z3Engine
@@ -100,34 +104,37 @@ class Reachability:
     def shortest(self, vraag: Vraag) -> Keten | None:
         """The shortest chain answering ``vraag``, replayed; None when there is none."""
         single = self.steps(conjoin(vraag.begin, vraag.stap, vraag.einde))
-        first = self.steps(conjoin(vraag.begin, vraag.stap))
-        mid = self.steps(vraag.stap)
-        last = self.steps(conjoin(vraag.einde, vraag.stap))
+        stages = Stages(
+            first=self.steps(conjoin(vraag.begin, vraag.stap)),
+            first_open=self.steps(conjoin(vraag.begin, vraag.stap, NOT_GEHEIM)),
+            mid=self.steps(vraag.stap),
+            mid_geheim=self.steps(conjoin(vraag.stap, GEHEIM)),
+            last=self.steps(conjoin(vraag.einde, vraag.stap)),
+            last_geheim=self.steps(conjoin(vraag.einde, vraag.stap, GEHEIM)),
+        )
         n = len(self.finder.plaatsen)
-        best: list[tuple[int, int, int]] | None = None
+        best: list[ChainStep] | None = None
         for di in range(len(self.finder.vasts)):
             one = next(
-                ((di, u, v) for u in range(n) for v in range(n) if single.has((di, u, v))), None
+                ((di, u, v) for u in range(n) for v, ok in enumerate(single.row(di, u)) if ok),
+                None,
             )
             if one is not None:
-                return self._replay(vraag, [(one, single)])
-            path = _bfs(di, n, first, mid, last)
+                return self._replay(vraag, [(one, single, TRUE)])
+            path = _bfs(di, n, stages)
             if path is not None and (best is None or len(path) < len(best)):
                 best = path
         if best is None:
             return None
-        labelled = [
-            (t, first if i == 0 else last if i == len(best) - 1 else mid)
-            for i, t in enumerate(best)
-        ]
-        return self._replay(vraag, labelled)
+        return self._replay(vraag, best)
 
     @serialized
-    def _replay(self, vraag: Vraag, chain: list[tuple[tuple[int, int, int], Steps]]) -> Keten:
-        """Decide every step again with the evaluator and the Z3 engine; both must permit."""
+    def _replay(self, vraag: Vraag, chain: list[ChainStep]) -> Keten:
+        """Decide every step again with the evaluator and the Z3 engine; both must permit,
+        and a step out of a dossier under secrecy must be one of someone bound by it."""
         flows, decisions = [], []
         ev = self.finder.ev
-        for i, (t, steps) in enumerate(chain):
+        for i, (t, steps, label) in enumerate(chain):
             env = steps.env(t)
             assert env is not None, "a chain step without a flow"
             flow = flow_from_json(_json(env))
@@ -143,6 +150,7 @@ class Reachability:
                 conds.append(vraag.begin)
             if i == len(chain) - 1:
                 conds.append(vraag.einde)
+            conds.append(label)
             if not self.finder.satisfies(Voorwaarde.of(conjoin(*conds)), env):
                 raise InternalMismatch(f"chain step {i + 1} does not meet its conditions")
             flows.append(flow_to_json(flow))
@@ -184,35 +192,82 @@ def _closure(succ: list[list[int]], start: list[int]) -> set[int]:
 
 
 Triple = tuple[int, int, int]
+#: the data sits under a statutory secrecy (the decision's ``beroepsgeheim``)
+GEHEIM = Ref("beroepsgeheim")
+NOT_GEHEIM = Not(GEHEIM)
+#: a step of a chain: its triple, the relation it was found in, the secrecy condition it met
+ChainStep = tuple[Triple, Steps, Any]
 
 
-def _bfs(di: int, n: int, first: Steps, mid: Steps, last: Steps) -> list[Triple] | None:
-    """The shortest chain of two or more steps for data class ``di`` (as triples)."""
-    parent: dict[int, int | None] = {}  # place -> the place it was reached from
-    start: dict[int, int] = {}
-    queue: deque[int] = deque()
+@attrs.frozen
+class Stages:
+    """The step relations of one question: the first, a middle and the last step, each
+    also as a step out of a dossier under secrecy (D70). ``first_open``: a first step
+    that leaves the data where it is without putting it under secrecy."""
+
+    first: Steps
+    first_open: Steps
+    mid: Steps
+    mid_geheim: Steps
+    last: Steps
+    last_geheim: Steps
+
+
+def _bfs(di: int, n: int, stages: Stages) -> list[ChainStep] | None:
+    """The shortest chain of two or more steps for data class ``di``: each step as its
+    triple, the relation it was found in and the secrecy condition it met (D70).
+
+    A state is a place and whether the data sits there under secrecy. A step to
+    another place ends the secrecy's hold (that place's rules decide, D66); a step that
+    keeps the data in place keeps it under secrecy once it was. A state under secrecy
+    allows only the steps of those bound by it, so it is never better than the same
+    place without; the search skips it when the place was reached without.
+    """
+    State = tuple[int, bool]
+    parent: dict[State, State | None] = {}
+    first_step: dict[State, ChainStep] = {}
+    queue: deque[State] = deque()
+
+    def reach(state: State, via: State | None) -> bool:
+        place, geheim = state
+        if state in parent or (geheim and (place, False) in parent):
+            return False
+        parent[state] = via
+        queue.append(state)
+        return True
+
     for u in range(n):
-        for v in range(n):
-            if v not in start and first.has((di, u, v)):
-                start[v] = u
-                parent[v] = None
-                queue.append(v)
+        for v, ok in enumerate(stages.first.row(di, u)):
+            t = (di, u, v)
+            if not ok:
+                continue
+            if v != u:
+                if reach((v, False), None):
+                    first_step[(v, False)] = (t, stages.first, TRUE)
+            elif stages.first_open.has(t):
+                if reach((v, False), None):
+                    first_step[(v, False)] = (t, stages.first_open, NOT_GEHEIM)
+            elif reach((v, True), None):  # every such first step puts the data under secrecy
+                first_step[(v, True)] = (t, stages.first, GEHEIM)
     while queue:
-        w = queue.popleft()
-        end = next((x for x in range(n) if last.has((di, w, x))), None)
+        w, geheim = queue.popleft()
+        last = stages.last_geheim if geheim else stages.last
+        end = next((x for x, ok in enumerate(last.row(di, w)) if ok), None)
         if end is not None:
-            chain = [(di, w, end)]
-            node = w
-            prev = parent[node]
+            label = GEHEIM if geheim else TRUE
+            chain: list[ChainStep] = [((di, w, end), last, label)]
+            state: State = (w, geheim)
+            prev = parent[state]
             while prev is not None:
-                chain.append((di, prev, node))
-                node, prev = prev, parent[prev]
-            chain.append((di, start[node], node))
+                mid = stages.mid_geheim if prev[1] else stages.mid
+                chain.append(((di, prev[0], state[0]), mid, GEHEIM if prev[1] else TRUE))
+                state, prev = prev, parent[prev]
+            chain.append(first_step[state])
             return list(reversed(chain))
+        mid = stages.mid_geheim if geheim else stages.mid
         for x in mid.successors_of(di, w):
-            if x not in parent:
-                parent[x] = w
-                queue.append(x)
+            # staying in place keeps the secrecy; from an open state staying adds nothing
+            reach((x, geheim and x == w), (w, geheim))
     return None
 
 
