@@ -145,7 +145,8 @@ def main() -> None:
     print()
     shared = len(cold.fast.memo)
     print(
-        f"compiled: {len(cold.fast.plans)} (van, naar, categorie) plans, {shared} decisions kept "
+        f"compiled: {len(cold.fast.bits)} generated van.taak functions, "
+        f"{len(cold.fast.relevant)} rule combinations, {shared} decisions kept "
         f"for {args.count} flows; decide_many (compiled, warm, from dicts) "
         f"{args.count / many_s:,.0f} flows/s; warm/evaluator median ratio "
         f"{statistics.median(warm_ns) / statistics.median(dict_ns):.2f}"

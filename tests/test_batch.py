@@ -57,6 +57,17 @@ def test_jsonl_records_in_input_order_with_line_numbers_and_ids(rb: Rulebook) ->
     assert all("id" not in r for i, r in enumerate(records) if i != 10)
     for flow, record in zip(flows, records, strict=True):
         assert record["beslissing"] == rb.decide(flow).to_dict()
+    # each line is written as json.dumps writes the record (the decision's text is reused)
+    for line, record in zip(result.stdout.splitlines(), records, strict=True):
+        assert line == json.dumps(record, ensure_ascii=False)
+
+
+def test_jsonl_an_id_with_quotes_and_non_ascii_is_written_as_json() -> None:
+    flow = random_flow(random.Random(3))
+    result = run("--jsonl", "-", stdin=lines_of([{"id": 'a"b\\ é', "flow": flow}]))
+    assert result.exit_code == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["id"] == 'a"b\\ é' and list(record) == ["regel", "id", "beslissing"]
 
 
 def test_jsonl_fail_stops_at_the_first_invalid_line() -> None:

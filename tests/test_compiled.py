@@ -21,6 +21,7 @@ from fuzzing import mutate_json
 from pettenlogic import Rulebook, flow_from_json, load_rulebook
 from pettenlogic.evaluate import flatten
 from pettenlogic.evaluate.accept import UnsupportedSchema, _object, accept_flow
+from pettenlogic.evaluate.codegen import UnsafeSource, check_source, compile_bits, source_of
 from pettenlogic.evaluate.residue import Residue, decision_fields
 from pettenlogic.model.convert import check_flow_json
 from pettenlogic.rules.expr import And, Cmp, Const, Flag, Not, Or, Same
@@ -58,6 +59,16 @@ def test_seeded_flows_agree_and_decisions_are_shared(fresh: Rulebook) -> None:
     assert len(fresh.fast.memo) - before < len(batch)
     again = [fresh.decide(d, engine="compiled") for d in batch[:200]]
     assert all(a is fresh.decide(d, engine="compiled") for a, d in zip(again, batch, strict=False))
+
+
+def test_sharing_that_ignores_a_duty_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The differential check has teeth: a compiled path that shares decisions without
+    looking at the deciding rules' duties (relevance mask 0) disagrees on seeded flows."""
+    broken = load_rulebook()
+    monkeypatch.setattr(broken.fast, "_relevance", lambda trace: 0)
+    rng = random.Random(SEED)
+    reports = (same(broken, random_flow(rng)) for _ in range(10_000))
+    assert any(r is not None for r in reports)
 
 
 def test_flow_objects_agree(fresh: Rulebook) -> None:
@@ -117,6 +128,62 @@ def test_acceptor_takes_an_integral_float_as_json_schema_does() -> None:
     env = accept_flow(data)
     assert env is not None and env["gegevens.betrokkene.leeftijd"] == 15
     assert type(env["gegevens.betrokkene.leeftijd"]) is int
+
+
+# -- generated source --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def bits(env):\n    return __import__('os')",
+        "def bits(env):\n    return env.get('a')",
+        "def bits(env):\n    return env.x",
+        "def bits(env):\n    return other['a']",
+        "def bits(env):\n    return env[1]",
+        "def bits(env):\n    return 1.5",
+        "import os",
+        "def bits(env):\n    pass\ndef more(env):\n    pass",
+        "def bits(env):\n    return [x for x in env]",
+    ],
+)
+def test_generated_source_outside_the_shape_is_refused(source: str) -> None:
+    with pytest.raises(UnsafeSource):
+        check_source(source)
+
+
+def test_a_hostile_value_stays_a_literal() -> None:
+    """Even a value the loader would refuse cannot become code: it is written with repr."""
+    hostile = "x') or __import__('os').system('true') or ('"
+    fn = compile_bits({}, {}, [[Cmp("van.taak", "==", hostile)]])
+    assert fn({"van.taak": hostile}) == (1,)
+    assert fn({"van.taak": "jeugdhulp"}) == (0,)
+    source, _consts = source_of({}, {}, [[Cmp("van.taak", "==", hostile)]])
+    check_source(source)
+
+
+def test_generated_conditions_agree_with_the_interpreter_per_rule(fresh: Rulebook) -> None:
+    """Bit by bit, not only through shared decisions: every rule condition of every
+    task's generated function equals the interpreter's closure on seeded flows."""
+    rng = random.Random(SEED)
+    ev = fresh.evaluator
+    for _ in range(2_000):
+        flow = random_flow(rng)
+        env = flatten(flow_from_json(flow))
+        rules, other = fresh.fast._bits_for(env["van.taak"])(env)
+        memo: dict[str, bool] = {}
+        for i, r in enumerate(fresh.specs.regels):
+            assert bool(rules >> i & 1) == ev.cond[r.id](env, memo), (r.id, flow)
+        lay = fresh.fast.layout
+        closures = [
+            *((bit, ev.gevolg[key]) for key, bit in lay.gevolg.items()),
+            *((bit, ev.cond[key]) for key, bit in lay.cond.items()),
+            *((bit, ev.grens[key]) for key, bit in lay.grens.items()),
+        ]
+        for bit, closure in closures:
+            assert bool(other >> bit & 1) == closure(env, memo), (bit, flow)
+        secret = ev.definition("beroepsgeheim", env, memo)
+        assert bool(other >> lay.beroepsgeheim & 1) == secret
 
 
 # -- partial evaluation --------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import IO, Any
 
 import attrs
 
+from ..decision import Decision
 from ..model.convert import InvalidInput
 from ..model.intake import parse_json, show
 from ..rulebook import Rulebook
@@ -82,20 +83,39 @@ def decide_line(
         return LineError(number, ("JSON nested too deeply (a flow is 4 levels deep)",))
     except ValueError as exc:
         return LineError(number, (f"invalid JSON: {show(str(exc), 200)}",))
-    record: dict[str, Any] = {"regel": number}
+    head = f'{{"regel": {number}, '
     if isinstance(data, dict) and "flow" in data and set(data) <= ENVELOPE_KEYS:
         if "id" in data:
             if not isinstance(data["id"], str | int) or isinstance(data["id"], bool):
                 problem = f"id: must be a string or an integer, got {show(data['id'])}"
                 return LineError(number, (problem,))
-            record["id"] = data["id"]
+            head += f'"id": {json.dumps(data["id"], ensure_ascii=False)}, '
         data = data["flow"]
     try:
         decision = book.decide(data, lang, engine=engine, peildatum=peildatum)
     except InvalidInput as exc:
         return LineError(number, tuple(str(p) for p in exc.problems))
-    record["beslissing"] = decision.to_dict()
-    return json.dumps(record, ensure_ascii=False)
+    # the same text json.dumps gives for {"regel", "id", "beslissing"}, with the
+    # decision's part written once per (shared) decision
+    return f'{head}"beslissing": {decision_text(decision)}}}'
+
+
+#: decision JSON texts kept, with the decision so its id is not reused meanwhile
+MAX_TEXTS = 100_000
+_texts: dict[int, tuple[Decision, str]] = {}
+
+
+def decision_text(decision: Decision) -> str:
+    """The decision's JSON text; the compiled path shares decisions between flows, so
+    most lines reuse a text already written."""
+    hit = _texts.get(id(decision))
+    if hit is not None:
+        return hit[1]
+    text = json.dumps(decision.to_dict(), ensure_ascii=False)
+    if len(_texts) >= MAX_TEXTS:
+        _texts.clear()
+    _texts[id(decision)] = (decision, text)
+    return text
 
 
 def _decide_batch(

@@ -18,8 +18,6 @@ from ..model.peildatum import lees_datum
 from ..model.schema import flow_schema
 
 Env = dict[str, Any]
-Accept = Callable[[Any, Env], bool]
-Test = Callable[[Any], bool]
 
 _DOC_KEYS = frozenset({"description", "x-descriptions", "x-bericht", "default", "title", "$id"})
 _DOC_KEYS |= {"$schema"}
@@ -42,48 +40,64 @@ def _types(schema: dict[str, Any]) -> frozenset[str]:
     return frozenset(kind if isinstance(kind, list) else [kind])
 
 
-def _type_test(types: frozenset[str]) -> Test:
-    def test(value: Any) -> bool:
-        if value is None:
-            return "null" in types
-        if value is True or value is False:
-            return "boolean" in types
-        if type(value) is str:
-            return "string" in types
-        if type(value) is int:
-            return "integer" in types or "number" in types
-        if type(value) is float:
-            return "number" in types or ("integer" in types and value.is_integer())
-        return False
+class _Source:
+    """Python source for an acceptor, with the values it needs as named constants.
 
-    return test
+    The source is generated from the schema only: field names and defaults enter it
+    through ``repr`` of plain JSON values, and everything else (enum sets,
+    predicates) is passed in as a constant, so no input data ever becomes code.
+    """
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.consts: dict[str, Any] = {}
+
+    def const(self, value: Any) -> str:
+        name = f"K{len(self.consts)}"
+        self.consts[name] = value
+        return name
+
+    def emit(self, depth: int, line: str) -> None:
+        self.lines.append("    " * depth + line)
 
 
-def _predicate(schema: dict[str, Any], where: str) -> Test:
-    """A schema used as a condition (inside ``if`` or ``not``)."""
+def _type_expr(types: frozenset[str], var: str) -> str:
+    """A Python expression: ``var`` has one of the JSON types."""
+    parts = []
+    if "null" in types:
+        parts.append(f"{var} is None")
+    if "boolean" in types:
+        parts.append(f"{var} is True or {var} is False")
+    if "string" in types:
+        parts.append(f"type({var}) is str")
+    if types & {"integer", "number"}:
+        parts.append(f"type({var}) is int")
+        integral = "" if "number" in types else f" and {var}.is_integer()"
+        parts.append(f"type({var}) is float{integral}")
+    return "(" + " or ".join(parts) + ")" if parts else "False"
+
+
+def _predicate(schema: dict[str, Any], where: str, var: str, out: _Source) -> str:
+    """A schema used as a condition (inside ``if`` or ``not``), as a Python expression."""
     _known(schema, {"properties", "required", "not", "enum", "type"}, where)
-    tests: list[Test] = []
+    tests: list[str] = []
     if "type" in schema:
-        tests.append(_type_test(_types(schema)))
+        tests.append(_type_expr(_types(schema), var))
     if "enum" in schema:
         members = schema["enum"]
-        tests.append(lambda v: any(v == m and type(v) is type(m) for m in members))
+        if not all(type(m) is str for m in members):
+            raise UnsupportedSchema(f"{where}: only string enums are supported in conditions")
+        tests.append(f"(type({var}) is str and {var} in {out.const(frozenset(members))})")
     if "not" in schema:
-        inner = _predicate(schema["not"], where)
-        tests.append(lambda v: not inner(v))
+        tests.append(f"not {_predicate(schema['not'], where, var, out)}")
     if "required" in schema or "properties" in schema:
-        required = tuple(schema.get("required", ()))
-        props = {k: _predicate(s, f"{where}.{k}") for k, s in schema.get("properties", {}).items()}
-
-        def object_test(v: Any) -> bool:
-            if type(v) is not dict:
-                return True  # object keywords do not constrain other types
-            if any(k not in v for k in required):
-                return False
-            return all(test(v[k]) for k, test in props.items() if k in v)
-
-        tests.append(object_test)
-    return lambda v: all(t(v) for t in tests)
+        # object keywords do not constrain other types
+        inner = [f"{k!r} in {var}" for k in schema.get("required", ())]
+        for k, sub in schema.get("properties", {}).items():
+            test = _predicate(sub, f"{where}.{k}", f"{var}[{k!r}]", out)
+            inner.append(f"({k!r} not in {var} or {test})")
+        tests.append(f"(type({var}) is not dict or ({' and '.join(inner) or 'True'}))")
+    return "(" + " and ".join(tests) + ")" if tests else "True"
 
 
 def _defaults(schema: dict[str, Any], path: str) -> Env:
@@ -98,86 +112,119 @@ def _defaults(schema: dict[str, Any], path: str) -> Env:
     return out
 
 
-def _leaf(schema: dict[str, Any], path: str) -> Accept:
+def _leaf(schema: dict[str, Any], path: str, var: str, out: _Source, depth: int) -> None:
+    """Check ``var`` against a leaf schema and store it at ``path`` (or return None)."""
     _known(schema, {"type", "enum", "minimum", "maximum", "format", "pattern"}, path)
     if schema.get("format", "date") != "date" or ("pattern" in schema) != ("format" in schema):
         raise UnsupportedSchema(f"{path}: only the date format (with its pattern) is supported")
-    is_date = "format" in schema
     types = _types(schema)
-    type_ok = _type_test(types)
-    members = frozenset(m for m in schema.get("enum", ()) if m is not None)
     has_enum = "enum" in schema
-    low, high = schema.get("minimum"), schema.get("maximum")
+    store = f"env[{path!r}] = {var}"
+    out.emit(depth, f"if {var} is None:")
+    out.emit(depth + 1, store if "null" in types else "return None")
+    if "boolean" in types and not has_enum:
+        out.emit(depth, f"elif {var} is True or {var} is False:")
+        out.emit(depth + 1, store)
+    if "string" in types:
+        test = [f"type({var}) is str"]
+        if has_enum:
+            members = frozenset(m for m in schema["enum"] if type(m) is str)
+            test.append(f"{var} in {out.const(members)}")
+        if "format" in schema:
+            test.append(f"{out.const(lees_datum)}({var}) is not None")
+        out.emit(depth, f"elif {' and '.join(test)}:")
+        out.emit(depth + 1, store)
+    numeric = types & {"integer", "number"}
+    if numeric and not has_enum:
+        low, high = schema.get("minimum"), schema.get("maximum")
+        bounds = [f"{low!r} <= {var}" if low is not None else "", ""]
+        bounds[1] = f"{var} <= {high!r}" if high is not None else ""
+        in_range = " and ".join(b for b in bounds if b) or "True"
+        integral = "" if "number" in types else f" and {var}.is_integer()"
+        out.emit(depth, f"elif type({var}) is int and {in_range}:")
+        out.emit(depth + 1, store)
+        # an integral float is an integer to JSON Schema
+        out.emit(depth, f"elif type({var}) is float{integral} and {in_range}:")
+        out.emit(depth + 1, f"env[{path!r}] = int({var})")
+    out.emit(depth, "else:")
+    out.emit(depth + 1, "return None")
 
-    def accept(value: Any, env: Env) -> bool:
-        if not type_ok(value):
-            return False
-        if value is None:
-            env[path] = None
-            return True
-        if has_enum and not (type(value) is str and value in members):
-            return False
-        if is_date and lees_datum(value) is None:
-            return False
-        if type(value) is float:
-            value = int(value)  # an integral float is an integer to JSON Schema
-        if low is not None and value < low:
-            return False
-        if high is not None and value > high:
-            return False
-        env[path] = value
-        return True
 
-    return accept
-
-
-def _object(schema: dict[str, Any], path: str) -> Accept:
+def _object_source(
+    schema: dict[str, Any], path: str, var: str, out: _Source, depth: int, level: int = 0
+) -> None:
+    """Check the dict in ``var`` against a closed object schema, member by member."""
     _known(schema, {"type", "properties", "additionalProperties", "required", "if", "then"}, path)
     if schema.get("additionalProperties", True) is not False or _types(schema) != {"object"}:
         raise UnsupportedSchema(f"{path or '<root>'}: only closed objects are supported")
-    members: dict[str, Accept] = {}
-    absent: dict[str, Env] = {}
+    if ("if" in schema) != ("then" in schema):
+        raise UnsupportedSchema(f"{path or '<root>'}: 'if' and 'then' come together here")
+    allowed = out.const(frozenset(schema["properties"]))
+    required = out.const(frozenset(schema.get("required", ())))
+    out.emit(depth, f"if type({var}) is not dict:")
+    out.emit(depth + 1, "return None")
+    out.emit(depth, f"if not {var}.keys() <= {allowed} or not {required} <= {var}.keys():")
+    out.emit(depth + 1, "return None")
     for key, sub in schema["properties"].items():
         child = f"{path}.{key}" if path else key
-        members[key] = _object(sub, child) if "properties" in sub else _leaf(sub, child)
-        absent[key] = _defaults(sub, child) if "properties" in sub else {child: sub.get("default")}
-    allowed = frozenset(members)
-    required = frozenset(schema.get("required", ()))
-    condition = _predicate(schema["if"], path) if "if" in schema else None
-    consequence = _predicate(schema["then"], path) if "then" in schema else None
-    if (condition is None) != (consequence is None):
-        raise UnsupportedSchema(f"{path or '<root>'}: 'if' and 'then' come together here")
+        member = f"v{level}"  # one name per nesting level: a member is used before the next
+        out.emit(depth, f"{member} = {var}.get({key!r}, MISSING)")
+        out.emit(depth, f"if {member} is MISSING:")
+        absent = _defaults(sub, child) if "properties" in sub else {child: sub.get("default")}
+        out.emit(depth + 1, f"env.update({out.const(absent)})")
+        if "properties" in sub:
+            out.emit(depth, "else:")
+            _object_source(sub, child, member, out, depth + 1, level + 1)
+        else:
+            _leaf_after_missing(sub, child, member, out, depth)
+    if "if" in schema:
+        condition = _predicate(schema["if"], path, var, out)
+        consequence = _predicate(schema["then"], path, var, out)
+        out.emit(depth, f"if {condition} and not {consequence}:")
+        out.emit(depth + 1, "return None")
 
-    def accept(value: Any, env: Env) -> bool:
-        if type(value) is not dict:
-            return False
-        keys = value.keys()
-        if not keys <= allowed or not required <= keys:
-            return False
-        for key, member in members.items():
-            if key in value:
-                if not member(value[key], env):
-                    return False
-            else:
-                env.update(absent[key])
-        if condition is not None and condition(value):
-            assert consequence is not None
-            return consequence(value)
-        return True
 
+def _leaf_after_missing(
+    schema: dict[str, Any], path: str, var: str, out: _Source, depth: int
+) -> None:
+    """A leaf's checks as ``elif`` branches after its ``is MISSING`` test."""
+    start = len(out.lines)
+    _leaf(schema, path, var, out, depth)
+    first = out.lines[start]
+    out.lines[start] = first.replace("if ", "elif ", 1)
+
+
+def _compile(schema: dict[str, Any]) -> Callable[[Any], Env | None]:
+    out = _Source()
+    out.emit(0, "def accept(data):")
+    out.emit(1, "env = {}")
+    _object_source(schema, "", "data", out, 1)
+    out.emit(1, "return env")
+    namespace: dict[str, Any] = {**out.consts, "MISSING": _MISSING}
+    exec(compile("\n".join(out.lines), "<flow acceptor>", "exec"), namespace)
+    accept: Callable[[Any], Env | None] = namespace["accept"]
+    accept.__doc__ = "\n".join(out.lines)  # the generated source, for reading and debugging
     return accept
 
 
+_MISSING = object()
+
+
+def _object(schema: dict[str, Any], path: str) -> Callable[[Any], Env | None]:
+    """The acceptor of an object schema (raises :class:`UnsupportedSchema` on a
+    keyword it does not implement)."""
+    return _compile(schema)
+
+
 @cache
-def flow_acceptor() -> Accept:
-    """The acceptor of the current flow schema (built once)."""
+def flow_acceptor() -> Callable[[Any], Env | None]:
+    """The acceptor of the current flow schema (generated and compiled once)."""
     return _object(flow_schema(), "")
 
 
 def accept_flow(data: Any) -> Env | None:
     """The environment of a well-formed flow dict, or ``None`` to send it the slow way."""
-    env: Env = {}
     try:
-        return env if flow_acceptor()(data, env) else None
+        return flow_acceptor()(data)
     except Exception:  # odd input (unhashable keys, hostile objects): the slow path decides
         return None

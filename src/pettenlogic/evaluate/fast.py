@@ -1,15 +1,26 @@
-"""The compiled decision path: residual conditions, and decisions shared by signature.
+"""The compiled decision path: generated condition code, and decisions shared by signature.
 
-For each combination of ``van.taak``, ``naar.taak`` and ``gegevens.categorie``
-the rule AST is partially evaluated once (:mod:`.residue`): most conditions fold
-to a constant, and the few that remain are compiled to closures. A flow's
-*signature* is the truth of those residues (and its necessity judgement); the
-decision is a function of key and signature, so the first flow with a new
-signature is decided by the interpreter and its (immutable) decision is shared
-with every later flow of the same signature. Every answer therefore *is* an
-interpreter answer; differential tests check that nothing is missed. Dicts are
-checked by a schema-compiled acceptor (:mod:`.accept`) that needs no
-:class:`~pettenlogic.Flow` on a hit.
+What a decision depends on (see the interpreter): which rules apply (their
+conditions, the day's rule set, and necessity), and then, given the rules that
+decide, the conditions of their duties and open conditions, the aanvullingen,
+the toekenningen, the limits in force and the ``beroepsgeheim`` definition.
+
+1. :mod:`.codegen` writes every one of those conditions, partially evaluated for the
+   flow's ``van.taak``, as one generated Python function returning two bitmasks:
+   rule conditions and the rest. Built on first use of a task, then a few µs a flow.
+2. The rules that apply (masked by the day's rule set and by necessity) fix the
+   deciding rules, so they fix which of the other conditions can matter: that
+   *relevance mask* is learnt from the interpreter the first time a combination
+   of applying rules is seen.
+3. The decision is a function of the day, the language, the applying rules, whether
+   necessity is still open for them, and the relevant other bits: the first flow
+   with a new signature is decided by the interpreter and its (immutable) decision
+   is shared with every later flow of the same signature.
+
+Every answer therefore *is* an interpreter answer, and flows with other tasks and
+categories share it whenever the law treats them alike; differential tests check
+that nothing is missed. Dicts are checked by a schema-compiled acceptor
+(:mod:`.accept`) that needs no :class:`~pettenlogic.Flow` on a hit.
 """
 
 from __future__ import annotations
@@ -23,61 +34,127 @@ import attrs
 from ..decision import Decision
 from ..model.flow import Flow
 from ..model.peildatum import dag_van
-from ..rules.expr import Const, Expr
+from ..rules.expr import Expr, Ref
 from ..rules.spec import Specs
-from .interpreter import PEILDATUM, Cond, Env, Evaluator, _Compiler
-from .keys import KEY_FIELDS
-from .residue import NOODZAKELIJK, residues
+from .codegen import compile_bits
+from .interpreter import PEILDATUM, Env, Evaluator, Trace
+from .residue import NOODZAKELIJK
 
 #: most decisions kept; past it, new combinations are decided without being kept
 MAX_MEMO = 250_000
+VAN_TAAK = "van.taak"
 
 
-def _plan(specs: Specs, key: tuple[Any, ...], dag: str) -> tuple[tuple[Cond, ...], bool]:
-    """The distinct non-constant residues of a key on ``dag`` (the same for every day
-    of its epoch), compiled; and whether necessity is part of the signature."""
-    exprs, needs_necessity = residues(specs, dict(zip(KEY_FIELDS, key, strict=True)), dag)
-    distinct: dict[Expr, None] = {}
-    for e in exprs:
-        if not isinstance(e, Const):
-            distinct[e] = None
-    compiler = _Compiler({})  # residues have their definitions inlined
-    return tuple(compiler.compile(e) for e in distinct), needs_necessity
+@attrs.frozen
+class Layout:
+    """Which bit of the second mask is which condition (besides the rule conditions)."""
+
+    conditions: tuple[Expr, ...]
+    gevolg: dict[int, int]  # id(Gevolg) -> bit
+    cond: dict[str, int]  # aanvulling or toekenning id -> bit
+    grens: dict[tuple[str, int], int]  # (rule id, index) -> bit
+    beroepsgeheim: int
+
+    @staticmethod
+    def of(specs: Specs) -> Layout:
+        conditions: list[Expr] = []
+
+        def bit(e: Expr) -> int:
+            conditions.append(e)
+            return len(conditions) - 1
+
+        gevolg: dict[int, int] = {}
+        cond: dict[str, int] = {}
+        grens: dict[tuple[str, int], int] = {}
+        for r in specs.regels:
+            for g in (*r.plichten, *r.voorwaarden):
+                gevolg[id(g)] = bit(g.als)
+            for i, limit in enumerate(r.grenzen):
+                grens[(r.id, i)] = bit(limit.als)
+        for a in specs.aanvullingen:
+            cond[a.id] = bit(a.als)
+            for g in (*a.plichten, *a.voorwaarden):
+                gevolg[id(g)] = bit(g.als)
+        for t in specs.toekenningen:
+            cond[t.id] = bit(t.als)
+        secret = bit(Ref("beroepsgeheim"))
+        return Layout(tuple(conditions), gevolg, cond, grens, secret)
 
 
 class FastPath:
-    """Per-rulebook tables: the compiled residues per key, and the decisions seen."""
+    """Per-rulebook tables: the generated condition code per ``van.taak``, the
+    relevance masks and the decisions seen."""
 
     def __init__(self, specs: Specs, evaluator: Evaluator) -> None:
         self.specs = specs
         self.evaluator = evaluator
-        self.plans: dict[tuple[Any, ...], tuple[tuple[Cond, ...], bool]] = {}
+        self.layout = Layout.of(specs)
+        self.definitions = {d.naam: d.als for d in specs.definities}
+        self.rule_bit = {r.id: i for i, r in enumerate(specs.regels)}
+        self.noodzaak = sum(1 << i for i, r in enumerate(specs.regels) if r.noodzaak)
+        self.bits: dict[Any, Callable[[Env], tuple[int, ...]]] = {}
+        self.in_force: dict[int, int] = {}  # epoch -> mask of the rules in force
+        self.relevant: dict[tuple[int, int], int] = {}  # (epoch, applying) -> mask
         self.memo: dict[tuple[Any, ...], Decision] = {}
+
+    def _bits_for(self, van: Any) -> Callable[[Env], tuple[int, ...]]:
+        fn = self.bits.get(van)
+        if fn is None:
+            groups = ([r.als for r in self.specs.regels], self.layout.conditions)
+            fn = self.bits[van] = compile_bits(self.definitions, {VAN_TAAK: van}, groups)
+        return fn
+
+    def _in_force(self, epoch: int, dag: str) -> int:
+        mask = self.in_force.get(epoch)
+        if mask is None:
+            in_force, _limits = self.evaluator.geldig(dag)
+            mask = self.in_force[epoch] = sum(
+                1 << self.rule_bit[rid] for rid in in_force if rid in self.rule_bit
+            )
+        return mask
 
     def decide(self, env: Env, lang: str, flow: Callable[[], Flow]) -> Decision:
         """The decision for a validated flow's environment; ``flow`` builds the
         :class:`Flow` only when the interpreter has to decide a new signature."""
-        key = (env["van.taak"], env["naar.taak"], env["gegevens.categorie"])
+        rules, other = self._bits_for(env[VAN_TAAK])(env)
         # the day is resolved once here (a flow without peildatum means today), so the
-        # plan, the signature and the interpreter all see the same day
+        # signature and the interpreter see the same day
         dag = dag_van(env[PEILDATUM])
-        plan_key = (*key, self.evaluator.epoch(dag))
-        plan = self.plans.get(plan_key)
-        if plan is None:
-            plan = self.plans[plan_key] = _plan(self.specs, key, dag)
-        conds, needs_necessity = plan
-        memo: dict[str, bool] = {}
-        signature = [c(env, memo) for c in conds]
-        if needs_necessity:
-            signature.append(env[NOODZAKELIJK])
-        # the decision names its day, so decisions are shared between flows of one day
-        memo_key = (lang, key, dag, *signature)
-        decision = self.memo.get(memo_key)
-        if decision is None:
-            decision = self.evaluator.decide(_op(flow(), dag), lang)
-            if len(self.memo) < MAX_MEMO:
-                self.memo[memo_key] = decision
+        epoch = self.evaluator.epoch(dag)
+        applying = rules & self._in_force(epoch, dag)
+        nood = env[NOODZAKELIJK]
+        if nood is False:
+            applying &= ~self.noodzaak
+        open_necessity = nood is None and bool(applying & self.noodzaak)
+        relevant = self.relevant.get((epoch, applying))
+        if relevant is not None:
+            # the decision names its day, so decisions are shared between flows of one day
+            decision = self.memo.get((lang, dag, applying, open_necessity, other & relevant))
+            if decision is not None:
+                return decision
+        trace = self.evaluator.trace(_op(flow(), dag))
+        if relevant is None:
+            relevant = self.relevant[(epoch, applying)] = self._relevance(trace)
+        decision = self.evaluator.decision(trace, lang)
+        if len(self.memo) < MAX_MEMO:
+            self.memo[(lang, dag, applying, open_necessity, other & relevant)] = decision
         return decision
+
+    def _relevance(self, trace: Trace) -> int:
+        """Which other conditions can change a decision with these deciding rules: the
+        deciding rules' duties and open conditions, the aanvullingen that may join
+        this verdict (and theirs), the toekenningen, the limits and the secrecy."""
+        lay = self.layout
+        bits = [lay.beroepsgeheim, *lay.grens.values()]
+        for r in trace.deciding:
+            bits += [lay.gevolg[id(g)] for g in (*r.plichten, *r.voorwaarden)]
+        covered = any(r.dekt_bijzondere_gegevens for r in trace.deciding)
+        for a in self.specs.aanvullingen:
+            if trace.oordeel in a.bij and not (a.behalve_bij_dekking and covered):
+                bits.append(lay.cond[a.id])
+                bits += [lay.gevolg[id(g)] for g in (*a.plichten, *a.voorwaarden)]
+        bits += [lay.cond[t.id] for t in self.specs.toekenningen]
+        return sum(1 << b for b in set(bits))
 
 
 def _op(flow: Flow, dag: str) -> Flow:

@@ -197,11 +197,13 @@ def plain_copy(data: Any) -> tuple[Any, list[Problem]]:
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {quoted_key(key)} in a JSON object")
-        out[key] = value
+    out = dict(pairs)  # in C; a duplicate shows as fewer keys than pairs
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise ValueError(f"duplicate key {quoted_key(key)} in a JSON object")
+            seen.add(key)
     return out
 
 
@@ -209,7 +211,10 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+_STRICT = json.JSONDecoder(object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)
+
+
 def parse_json(text: str) -> Any:
     """Strict JSON: no duplicate keys, no NaN or Infinity. Raises ``ValueError``
     (``RecursionError`` for nesting deeper than the parser allows)."""
-    return json.loads(text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)
+    return _STRICT.decode(text)
