@@ -15,7 +15,7 @@ import reprlib
 import stat
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml.constructor import ConstructorError
@@ -121,9 +121,18 @@ def _refuse(message: str, node_or_event: Any) -> ConstructorError:
     return ConstructorError(None, None, message, node_or_event.start_mark)
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader (no object construction) whose mappings carry line numbers, and that
-    refuses what could make a file mean something other than it shows."""
+# libyaml's scanner and parser, when PyYAML was built with it
+_Parser: Any = getattr(getattr(yaml, "cyaml", None), "CParser", None)
+
+if TYPE_CHECKING:
+    _ChecksBase = yaml.SafeLoader  # the methods the checks call and extend
+else:
+    _ChecksBase = object  # at run time a mixin: the loader classes bring the parser
+
+
+class _Checks(_ChecksBase):
+    """Mappings that carry line numbers, and refusal of what could make a file mean
+    something other than it shows (mixed into both loaders below)."""
 
     depth = 0
     nodes = 0
@@ -166,7 +175,7 @@ class _LineLoader(yaml.SafeLoader):
         return value
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Located:
+def _construct_mapping(loader: Any, node: yaml.MappingNode) -> Located:
     out = Located()
     out.line = node.start_mark.line + 1
     out.key_lines = {}
@@ -183,7 +192,36 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Located:
     return out
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+class _PyLineLoader(_Checks, yaml.SafeLoader):
+    """The pure-Python SafeLoader with the checks: it words every error (its messages
+    are the ones the tests and users know), and it loads when libyaml is missing."""
+
+
+if _Parser is not None:
+
+    class _LineLoader(
+        _Checks,
+        yaml.composer.Composer,
+        _Parser,
+        yaml.constructor.SafeConstructor,
+        yaml.resolver.Resolver,
+    ):
+        """libyaml scans and parses (about five times faster to load the rules);
+        composing and constructing stay in Python, so the checks see every event and
+        node as in the pure-Python loader."""
+
+        def __init__(self, stream: str) -> None:
+            _Parser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+    _LOADERS: tuple[type[yaml.SafeLoader], ...] = (_LineLoader, _PyLineLoader)
+else:  # pragma: no cover - PyYAML wheels ship libyaml
+    _LOADERS = (_PyLineLoader,)
+
+for _loader in _LOADERS:
+    _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 class YamlError(ValueError):
@@ -245,8 +283,16 @@ def decode(data: bytes, shown: str) -> str:
 def parse_yaml(data: bytes, shown: str) -> Any:
     """Parse the bytes of one file; every problem is a :class:`YamlError` with a line."""
     text = decode(data, shown)
+    # libyaml is a little more lenient than PyYAML's own parser (a tab or '?' inside a
+    # plain scalar in a flow mapping): it then reads the characters as they stand,
+    # and the rule schema judges the key or value (tests/test_yaml_loaders.py)
+    if len(_LOADERS) > 1:
+        try:
+            return yaml.load(text, Loader=_LOADERS[0])
+        except yaml.YAMLError:
+            pass  # the pure-Python loader decides and words the error
     try:
-        return yaml.load(text, Loader=_LineLoader)
+        return yaml.load(text, Loader=_PyLineLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
