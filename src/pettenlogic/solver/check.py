@@ -76,8 +76,15 @@ class Checker:
     others cannot apply together.
     """
 
-    def __init__(self, specs: Specs, timeout_s: float | None = None, prune: bool = True) -> None:
+    def __init__(
+        self,
+        specs: Specs,
+        timeout_s: float | None = None,
+        prune: bool = True,
+        share_witnesses: bool = True,
+    ) -> None:
         self.specs = specs
+        self.share_witnesses = share_witnesses
         self.timeout_s = timeout_s
         self.deadline = None if timeout_s is None else time.monotonic() + timeout_s
         self.found: list[Finding] = []
@@ -86,6 +93,10 @@ class Checker:
         self.well_formed = self.fv.well_formed()
         self._well_formed_all = z3.And(self.well_formed)
         self.solver = self._fresh()
+        #: witness per (shared side, conditions) while :meth:`run` runs; None otherwise
+        #: (the gemeente audit narrows the solver itself, which the key cannot see)
+        self.cache: dict[tuple[int, ...], dict[str, Any] | None] | None = None
+        self.side: tuple[int, ...] = ()
         rules = specs.regels
         self.groups: list[tuple[str, int]] = [("regel", i) for i in range(len(rules))]
         self.groups += [("aanvulling", i) for i in range(len(specs.aanvullingen))]
@@ -97,7 +108,25 @@ class Checker:
         return solver
 
     def witness(self, *conds: z3.BoolRef) -> dict[str, Any] | None:
-        """A well-formed flow satisfying ``conds`` (normalised via the model), or None."""
+        """A well-formed flow satisfying ``conds`` (normalised via the model), or None.
+
+        In :meth:`run` every group starts from the well-formedness constraints alone,
+        so the answer depends only on ``conds`` and the group's shared side
+        (``self.side``). Z3 shares equal terms, and rules with equal conditions and
+        exceptions (copies, or a local rule restating the law) have equal terms, so
+        the answer is cached on the terms' ids: such rules cost one query, not one
+        per pair."""
+        key = None
+        if self.cache is not None:
+            key = (*self.side, *sorted(c.get_id() for c in conds))
+            if key in self.cache:
+                return self.cache[key]
+        found = self._solve(*conds)
+        if key is not None and self.cache is not None:
+            self.cache[key] = found
+        return found
+
+    def _solve(self, *conds: z3.BoolRef) -> dict[str, Any] | None:
         self.solver.push()
         self.solver.add(*conds)
         try:
@@ -144,11 +173,15 @@ class Checker:
         """Every finding, sorted; ``workers`` > 1 spreads the groups over processes."""
         self.static()
         todo = list(range(len(self.groups)))
-        if workers > 1 and len(todo) >= PARALLEL_MIN_GROUPS and _can_fork():
-            self._run_parallel(todo, workers)
-        else:
-            for g in todo:
-                self.run_group(g)
+        self.cache = {} if self.share_witnesses else None
+        try:
+            if workers > 1 and len(todo) >= PARALLEL_MIN_GROUPS and _can_fork():
+                self._run_parallel(todo, workers)
+            else:
+                for g in todo:
+                    self.run_group(g)
+        finally:
+            self.cache = None
         return sorted(self.found, key=_order)
 
     def static(self) -> None:
@@ -226,6 +259,7 @@ class Checker:
         if later or higher:
             self.solver.push()  # every pair query below shares r's side
             self.solver.add(c.effective[r.id])
+            self.side = (-1, c.effective[r.id].get_id())  # -1: no condition id is negative
             try:
                 for s in later:
                     self._overlap(r, s)
@@ -244,6 +278,7 @@ class Checker:
                         )
             finally:
                 self.solver.pop()
+                self.side = ()
         if r.laag.value == "lokaal" and r.permissief:
             self._ground_without_law(r, met)
 

@@ -302,7 +302,15 @@ class Finder:
         self._compiled: dict[Any, Callable[[Env], bool]] = {}
         self._steps: dict[Any, Steps] = {}
         self._bases: dict[frozenset[str], Classes] = {}
-        self.permitting = {i for i, r in enumerate(specs.regels) if r.effect is not Effect.VERBOD}
+        # rule conditions without repeats (copies and restatements classify alike); an
+        # index is permitting when some rule with that condition permits
+        conditions: dict[Any, int] = {}
+        self.permitting: set[int] = set()
+        for r in specs.regels:
+            i = conditions.setdefault(r.als, len(conditions))
+            if r.effect is not Effect.VERBOD:
+                self.permitting.add(i)
+        self.rule_conditions = list(conditions)
         self.z3_checks = 0
 
     def index(self, place: Plaats) -> int:
@@ -332,9 +340,9 @@ class Finder:
         kinds = _atom_kinds(cond.expr)
         key = frozenset(kinds - RULE_ATOMS)
         if key not in self._bases:
-            exprs: list[Any] = [r.als for r in self.specs.regels]
+            exprs: list[Any] = self.rule_conditions
             if key:
-                exprs = list(every_condition(self.specs))
+                exprs = list(dict.fromkeys(every_condition(self.specs)))
             self._bases[key] = self.classifier.classify(exprs)
         return self._bases[key]
 
