@@ -58,6 +58,7 @@ COLLEGETAKEN = {
     "beleidsinformatie",
     "vroegsignalering",
     "ander_college_doel",
+    "bekostiging",  # paying for delivered care is the college's task (D49)
 }
 PERMITS = {"toegestaan", "verplicht"}
 OUTCOME_KEYS = {"naam", "verwacht", "uitkomst", "tegenvoorbeeld", "seconden"}
