@@ -14,7 +14,13 @@ from click.testing import CliRunner
 from conftest import DESIGN_EXAMPLE
 from pettenlogic import InvalidInput, Rulebook, load_rulebook
 from pettenlogic.cli import MAX_ERROR_LINES, main
-from pettenlogic.cli.jsonl import MAX_LINE_BYTES, LineError, decide_stream, read_lines
+from pettenlogic.cli.jsonl import (
+    MAX_LINE_BYTES,
+    LineError,
+    decide_blocks,
+    decide_stream,
+    read_lines,
+)
 from strategies import random_flow
 
 
@@ -139,6 +145,19 @@ def test_workers_give_the_same_records_in_the_same_order(rb: Rulebook, tmp_path:
         batch.BATCH_LINES = original
     assert one == two
     assert isinstance(one[100][1], LineError)
+    # the blocks the command line writes hold the same lines, errors in their place
+    batch.BATCH_LINES = 17
+    try:
+        for workers in (1, 2):
+            blocks = list(decide_blocks(rb, lines, workers=workers))
+            flat = []
+            for b in blocks:
+                flat += [b] if isinstance(b, LineError) else b.text.splitlines()
+            want = [r for _n, r in one]
+            assert flat == want
+            assert sum(b.count for b in blocks if not isinstance(b, LineError)) == 300
+    finally:
+        batch.BATCH_LINES = original
 
 
 def test_workers_from_the_command_line(tmp_path: Path) -> None:

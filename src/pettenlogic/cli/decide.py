@@ -141,7 +141,7 @@ def _decide_jsonl(
     peildatum: str | None = None,
 ) -> None:
     """Stream decisions of a JSON Lines input; exit 2 if any line was invalid."""
-    from .jsonl import LineError, decide_stream, read_lines
+    from .jsonl import LineError, decide_blocks, read_lines
     from .progress import Progress
 
     try:
@@ -153,21 +153,20 @@ def _decide_jsonl(
     invalid = decided = 0
     out = sys.stdout
     try:
-        for number, result in decide_stream(
-            book, read_lines(stream), lang, engine, workers, peildatum
-        ):
+        for result in decide_blocks(book, read_lines(stream), lang, engine, workers, peildatum):
             if isinstance(result, LineError):
                 invalid += 1
                 if invalid <= MAX_ERROR_LINES:
                     progress.clear()
                     for problem in result.problems[:3]:
-                        click.echo(f"pettenlogic: {shown}:{number}: {problem}", err=True)
+                        click.echo(f"pettenlogic: {shown}:{result.regel}: {problem}", err=True)
+                progress.tick()
                 if on_error == "fail":
                     break
             else:
-                out.write(result + "\n")
-                decided += 1
-            progress.tick()
+                out.write(result.text)
+                decided += result.count
+                progress.tick(result.count)
     except OSError as exc:
         fail(f"cannot read {shown}: {exc.strerror or exc}")
     finally:

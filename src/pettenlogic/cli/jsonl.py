@@ -131,6 +131,38 @@ def _decide_batch(
 Line = tuple[int, bytes | None]
 
 
+@attrs.frozen
+class Block:
+    """Output lines of consecutive decided input lines, joined (one write, and little
+    to send back from a worker process)."""
+
+    text: str
+    count: int
+
+
+def _decide_blocks(
+    book: Rulebook,
+    batch: list[Line],
+    lang: str,
+    engine: str,
+    peildatum: str | None = None,
+) -> list[Block | LineError]:
+    out: list[Block | LineError] = []
+    done: list[str] = []
+    for number, raw in batch:
+        result = decide_line(book, number, raw, lang, engine, peildatum)
+        if isinstance(result, LineError):
+            if done:
+                out.append(Block("".join(done), len(done)))
+                done = []
+            out.append(result)
+        else:
+            done.append(result + "\n")
+    if done:
+        out.append(Block("".join(done), len(done)))
+    return out
+
+
 def _batches(lines: Iterable[Line]) -> Iterator[list[Line]]:
     batch: list[Line] = []
     for item in lines:
@@ -156,6 +188,38 @@ def _work(args: tuple[list[tuple[int, bytes | None]], str, str, str | None]) -> 
     batch, lang, engine, peildatum = args
     assert _worker_book is not None, "worker started without a rulebook"
     return _decide_batch(_worker_book, batch, lang, engine, peildatum)
+
+
+def _work_blocks(args: tuple[list[Line], str, str, str | None]) -> list[Block | LineError]:
+    batch, lang, engine, peildatum = args
+    assert _worker_book is not None, "worker started without a rulebook"
+    return _decide_blocks(_worker_book, batch, lang, engine, peildatum)
+
+
+def decide_blocks(
+    book: Rulebook,
+    lines: Iterable[Line],
+    lang: str = "nl",
+    engine: str = "evaluator",
+    workers: int = 1,
+    peildatum: str | None = None,
+) -> Iterator[Block | LineError]:
+    """The output of every line, in input order, as blocks of decided lines and the
+    errors between them (what the command line writes; see :func:`decide_stream`)."""
+    if workers <= 1:
+        for batch in _batches(lines):
+            yield from _decide_blocks(book, batch, lang, engine, peildatum)
+        return
+    context = multiprocessing.get_context("spawn" if os.name != "posix" else "fork")
+    window: deque[Any] = deque()
+    with context.Pool(workers, initializer=_init_worker, initargs=(book,)) as pool:
+        for batch in _batches(lines):
+            job = pool.apply_async(_work_blocks, ((batch, lang, engine, peildatum),))
+            window.append(job)
+            if len(window) >= workers * WINDOW_PER_WORKER:
+                yield from window.popleft().get()
+        while window:
+            yield from window.popleft().get()
 
 
 def decide_stream(

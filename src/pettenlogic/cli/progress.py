@@ -37,9 +37,11 @@ class Progress:
             pass
         return cls(err, stream, total)
 
-    def tick(self) -> None:
-        self.count += 1
-        if self.out is None or self.count % 256:
+    def tick(self, n: int = 1) -> None:
+        """``n`` more flows done; redraws at most every :data:`REDRAW` seconds."""
+        before = self.count
+        self.count += n
+        if self.out is None or before // 256 == self.count // 256:
             return
         now = time.monotonic()
         if now - self.last >= REDRAW:
