@@ -162,6 +162,15 @@ def test_a_hostile_value_stays_a_literal() -> None:
     check_source(source)
 
 
+def test_a_rule_far_down_the_list_gets_its_bit() -> None:
+    """Bit 20,000 (a rule set of that size): its mask has more than 4,300 decimal digits,
+    which Python refuses to write in decimal; the source writes it in hex."""
+    conds = [Const(False)] * 20_000 + [Cmp("van.taak", "==", "jeugdhulp"), Const(True)]
+    fn = compile_bits({}, {}, [conds])
+    assert fn({"van.taak": "jeugdhulp"}) == ((1 << 20_000) | (1 << 20_001),)
+    assert fn({"van.taak": "toeleiding"}) == (1 << 20_001,)
+
+
 def test_generated_conditions_agree_with_the_interpreter_per_rule(fresh: Rulebook) -> None:
     """Bit by bit, not only through shared decisions: every rule condition of every
     task's generated function equals the interpreter's closure on seeded flows."""

@@ -117,16 +117,19 @@ def source_of(
     w = _Writer(spec)
     body: list[str] = []
     for g, conds in enumerate(groups):
-        body.append(f"    b{g} = 0")
+        # equal conditions (copies, restatements) are tested once and set all their bits
+        masks: dict[Expr, int] = {}
         for i, cond in enumerate(conds):
             folded = spec.of(cond)
-            if folded == Const(False):
-                continue
-            if folded == Const(True):
-                body.append(f"    b{g} |= {1 << i}")
-            else:
-                body.append(f"    if {w.expr(folded)}:")
-                body.append(f"        b{g} |= {1 << i}")
+            if folded != Const(False):
+                masks[folded] = masks.get(folded, 0) | 1 << i
+        # masks in hex: a decimal literal of a high bit (rule 15,000) would pass
+        # Python's limit on converting long integers to decimal text
+        always = masks.pop(Const(True), 0)
+        body.append(f"    b{g} = {always:#x}")
+        for folded, mask in masks.items():
+            body.append(f"    if {w.expr(folded)}:")
+            body.append(f"        b{g} |= {mask:#x}")
     lines = ["def bits(env):"]
     lines += [f"    {local} = env[{path!r}]" for path, local in w.fields.items()]
     lines += [f"    {local} = {expr}" for local, expr in w.def_source]
