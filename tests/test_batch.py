@@ -148,8 +148,8 @@ def test_workers_give_the_same_records_in_the_same_order(rb: Rulebook, tmp_path:
     # the blocks the command line writes hold the same lines, errors in their place
     batch.BATCH_LINES = 17
     try:
-        for workers in (1, 2):
-            blocks = list(decide_blocks(rb, lines, workers=workers))
+        for workers, engine in ((1, "evaluator"), (2, "evaluator"), (2, "compiled")):
+            blocks = list(decide_blocks(rb, lines, engine=engine, workers=workers))
             flat = []
             for b in blocks:
                 flat += [b] if isinstance(b, LineError) else b.text.splitlines()

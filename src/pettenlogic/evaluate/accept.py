@@ -137,9 +137,12 @@ def _leaf(schema: dict[str, Any], path: str, var: str, out: _Source, depth: int)
     numeric = types & {"integer", "number"}
     if numeric and not has_enum:
         low, high = schema.get("minimum"), schema.get("maximum")
-        bounds = [f"{low!r} <= {var}" if low is not None else "", ""]
-        bounds[1] = f"{var} <= {high!r}" if high is not None else ""
-        in_range = " and ".join(b for b in bounds if b) or "True"
+        bounds = []
+        if low is not None:
+            bounds.append(f"{low!r} <= {var}")
+        if high is not None:
+            bounds.append(f"{var} <= {high!r}")
+        in_range = " and ".join(bounds) or "True"
         integral = "" if "number" in types else f" and {var}.is_integer()"
         out.emit(depth, f"elif type({var}) is int and {in_range}:")
         out.emit(depth + 1, store)
