@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import operator
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 import z3
 
@@ -164,9 +164,14 @@ class Compiled:
         kb = KeyBoxes(specs)
         self.boxes = {r.id: kb.box(r.als) if prune else kb.full for r in rules}
         index = BoxIndex([self.boxes[r.id] for r in rules], tuple(len(v) for v in kb.values))
-        self.meeting: dict[str, tuple[int, ...]] = {
-            r.id: tuple(positions(index.meeting(self.boxes[r.id]))) for r in rules
-        }
+        # rules with equal boxes (copies, restatements) share one tuple and the terms below
+        by_box: dict[Any, tuple[int, ...]] = {}
+        self.meeting: dict[str, tuple[int, ...]] = {}
+        for r in rules:
+            box = self.boxes[r.id]
+            if box not in by_box:
+                by_box[box] = tuple(positions(index.meeting(box)))
+            self.meeting[r.id] = by_box[box]
         # 2. effective (exceptions of the same or a higher layer), in dependency order
         self.exceptors, self.order = exception_structure(rules)
         self.effective: dict[str, z3.BoolRef] = {}
@@ -179,13 +184,18 @@ class Compiled:
             self.effective[r.id] = z3.And(self.applies[r.id], z3.Not(z3.Or(beaters)))
         # 3. overridden by an opposite rule of a strictly higher layer; 4. active
         self.active = {}
+        overs: dict[tuple[Any, ...], z3.BoolRef] = {}
         for r in rules:
-            over = [
-                self.effective[s.id]
-                for s in self.met_by(r)
-                if s.rang > r.rang and s.permissief != r.permissief
-            ]
-            self.active[r.id] = z3.And(self.effective[r.id], z3.Not(z3.Or(over)))
+            key = (self.boxes[r.id], r.rang, r.permissief)
+            if key not in overs:
+                overs[key] = z3.Or(
+                    [
+                        self.effective[s.id]
+                        for s in self.met_by(r)
+                        if s.rang > r.rang and s.permissief != r.permissief
+                    ]
+                )
+            self.active[r.id] = z3.And(self.effective[r.id], z3.Not(overs[key]))
         # 5. verdict
         any_of = {
             eff: z3.Or([self.active[r.id] for r in rules if r.effect is eff]) for eff in Effect
@@ -205,13 +215,18 @@ class Compiled:
         # 6. deciding rules: active, and no active rule of a stronger effect (verbod over
         # plicht over grond) among the rules it meets; the same as "its effect gives the verdict"
         self.deciding = {}
+        strongers: dict[tuple[Any, ...], z3.BoolRef] = {}
         for r in rules:
-            stronger = [
-                self.active[s.id]
-                for s in self.met_by(r)
-                if _STRENGTH[s.effect] > _STRENGTH[r.effect]
-            ]
-            self.deciding[r.id] = z3.And(self.active[r.id], z3.Not(z3.Or(stronger)))
+            strength = (self.boxes[r.id], r.effect)
+            if strength not in strongers:
+                strongers[strength] = z3.Or(
+                    [
+                        self.active[s.id]
+                        for s in self.met_by(r)
+                        if _STRENGTH[s.effect] > _STRENGTH[r.effect]
+                    ]
+                )
+            self.deciding[r.id] = z3.And(self.active[r.id], z3.Not(strongers[strength]))
         # 7. duties and open conditions, in the evaluator's order
         self.gevolgen: list[tuple[str, str, str, z3.BoolRef]] = []  # (kind, code, source, term)
         for r in rules:
