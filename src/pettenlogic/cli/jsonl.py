@@ -13,7 +13,7 @@ import json
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 import attrs
@@ -184,16 +184,37 @@ def _init_worker(book: Rulebook) -> None:
     _worker_book = book
 
 
-def _work(args: tuple[list[tuple[int, bytes | None]], str, str, str | None]) -> list[Record]:
-    batch, lang, engine, peildatum = args
-    assert _worker_book is not None, "worker started without a rulebook"
-    return _decide_batch(_worker_book, batch, lang, engine, peildatum)
+Options = tuple[str, str, str | None]  # lang, engine, peildatum
+BatchFn = Callable[..., list[Any]]
 
 
-def _work_blocks(args: tuple[list[Line], str, str, str | None]) -> list[Block | LineError]:
-    batch, lang, engine, peildatum = args
+def _work(args: tuple[BatchFn, list[Line], Options]) -> list[Any]:
+    decide, batch, options = args
     assert _worker_book is not None, "worker started without a rulebook"
-    return _decide_blocks(_worker_book, batch, lang, engine, peildatum)
+    return decide(_worker_book, batch, *options)
+
+
+def _in_order(
+    book: Rulebook, lines: Iterable[Line], workers: int, decide: BatchFn, options: Options
+) -> Iterator[Any]:
+    """``decide`` (a module-level batch function) over every batch, results in input order.
+
+    With more than one worker, at most ``WINDOW_PER_WORKER`` batches per worker
+    are in flight, so a fast reader never fills memory ahead of slow workers.
+    """
+    if workers <= 1:
+        for batch in _batches(lines):
+            yield from decide(book, batch, *options)
+        return
+    context = multiprocessing.get_context("spawn" if os.name != "posix" else "fork")
+    window: deque[Any] = deque()
+    with context.Pool(workers, initializer=_init_worker, initargs=(book,)) as pool:
+        for batch in _batches(lines):
+            window.append(pool.apply_async(_work, ((decide, batch, options),)))
+            if len(window) >= workers * WINDOW_PER_WORKER:
+                yield from window.popleft().get()
+        while window:
+            yield from window.popleft().get()
 
 
 def decide_blocks(
@@ -205,46 +226,17 @@ def decide_blocks(
     peildatum: str | None = None,
 ) -> Iterator[Block | LineError]:
     """The output of every line, in input order, as blocks of decided lines and the
-    errors between them (what the command line writes; see :func:`decide_stream`)."""
-    if workers <= 1:
-        for batch in _batches(lines):
-            yield from _decide_blocks(book, batch, lang, engine, peildatum)
-        return
-    context = multiprocessing.get_context("spawn" if os.name != "posix" else "fork")
-    window: deque[Any] = deque()
-    with context.Pool(workers, initializer=_init_worker, initargs=(book,)) as pool:
-        for batch in _batches(lines):
-            job = pool.apply_async(_work_blocks, ((batch, lang, engine, peildatum),))
-            window.append(job)
-            if len(window) >= workers * WINDOW_PER_WORKER:
-                yield from window.popleft().get()
-        while window:
-            yield from window.popleft().get()
+    errors between them (what the command line writes)."""
+    return _in_order(book, lines, workers, _decide_blocks, (lang, engine, peildatum))
 
 
 def decide_stream(
     book: Rulebook,
-    lines: Iterable[tuple[int, bytes | None]],
+    lines: Iterable[Line],
     lang: str = "nl",
     engine: str = "evaluator",
     workers: int = 1,
     peildatum: str | None = None,
 ) -> Iterator[Record]:
-    """Every line's record, in input order, from ``workers`` processes.
-
-    With more than one worker, at most ``WINDOW_PER_WORKER`` batches per worker
-    are in flight, so a fast reader never fills memory ahead of slow workers.
-    """
-    if workers <= 1:
-        for number, raw in lines:
-            yield number, decide_line(book, number, raw, lang, engine, peildatum)
-        return
-    context = multiprocessing.get_context("spawn" if os.name != "posix" else "fork")
-    window: deque[Any] = deque()
-    with context.Pool(workers, initializer=_init_worker, initargs=(book,)) as pool:
-        for batch in _batches(lines):
-            window.append(pool.apply_async(_work, ((batch, lang, engine, peildatum),)))
-            if len(window) >= workers * WINDOW_PER_WORKER:
-                yield from window.popleft().get()
-        while window:
-            yield from window.popleft().get()
+    """Every line's record, in input order, from ``workers`` processes."""
+    return _in_order(book, lines, workers, _decide_batch, (lang, engine, peildatum))

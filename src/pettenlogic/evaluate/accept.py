@@ -113,14 +113,15 @@ def _defaults(schema: dict[str, Any], path: str) -> Env:
 
 
 def _leaf(schema: dict[str, Any], path: str, var: str, out: _Source, depth: int) -> None:
-    """Check ``var`` against a leaf schema and store it at ``path`` (or return None)."""
+    """Check ``var`` against a leaf schema and store it at ``path`` (or return None), as
+    ``elif`` branches that follow the caller's ``if var is MISSING``."""
     _known(schema, {"type", "enum", "minimum", "maximum", "format", "pattern"}, path)
     if schema.get("format", "date") != "date" or ("pattern" in schema) != ("format" in schema):
         raise UnsupportedSchema(f"{path}: only the date format (with its pattern) is supported")
     types = _types(schema)
     has_enum = "enum" in schema
     store = f"env[{path!r}] = {var}"
-    out.emit(depth, f"if {var} is None:")
+    out.emit(depth, f"elif {var} is None:")
     out.emit(depth + 1, store if "null" in types else "return None")
     if "boolean" in types and not has_enum:
         out.emit(depth, f"elif {var} is True or {var} is False:")
@@ -179,22 +180,12 @@ def _object_source(
             out.emit(depth, "else:")
             _object_source(sub, child, member, out, depth + 1, level + 1)
         else:
-            _leaf_after_missing(sub, child, member, out, depth)
+            _leaf(sub, child, member, out, depth)
     if "if" in schema:
         condition = _predicate(schema["if"], path, var, out)
         consequence = _predicate(schema["then"], path, var, out)
         out.emit(depth, f"if {condition} and not {consequence}:")
         out.emit(depth + 1, "return None")
-
-
-def _leaf_after_missing(
-    schema: dict[str, Any], path: str, var: str, out: _Source, depth: int
-) -> None:
-    """A leaf's checks as ``elif`` branches after its ``is MISSING`` test."""
-    start = len(out.lines)
-    _leaf(schema, path, var, out, depth)
-    first = out.lines[start]
-    out.lines[start] = first.replace("if ", "elif ", 1)
 
 
 def _compile(schema: dict[str, Any]) -> Callable[[Any], Env | None]:

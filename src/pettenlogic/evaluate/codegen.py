@@ -23,7 +23,6 @@ from ..rules.expr import And, Cmp, Const, Expr, Flag, In, Not, Or, Ref, Same
 from .residue import Residue
 
 Env = dict[str, Any]
-Bits = Callable[[Env], tuple[int, int]]
 _ORDER = frozenset({"<", "<=", ">", ">="})
 _LITERAL = (str, int, bool, type(None))
 
