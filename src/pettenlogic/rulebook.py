@@ -11,7 +11,6 @@ import attrs
 
 from .decision import Decision
 from .evaluate import Evaluator, Trace, flatten
-from .evaluate.accept import accept_flow
 from .evaluate.fast import FastPath
 from .model.convert import InvalidInput, check_flow_object, flow_from_json
 from .model.flow import Flow
@@ -87,11 +86,12 @@ class Rulebook:
         return self.evaluator.decide(parsed, lang)
 
     def _decide_fast(self, flow: Flow | Mapping[str, Any], lang: str) -> Decision:
-        env = accept_flow(flow) if type(flow) is dict else None
-        if env is not None:
-            return self.fast.decide(env, lang, lambda: flow_from_json(flow))
+        if type(flow) is dict:
+            decision = self.fast.decide_dict(flow, lang)
+            if decision is not None:
+                return decision
         parsed = self.as_flow(flow)  # validates, or raises InvalidInput
-        return self.fast.decide(flatten(parsed), lang, lambda: parsed)
+        return self.fast.decide(self.fast.values(flatten(parsed)), lang, lambda: parsed)
 
     def decide_many(
         self,
@@ -117,7 +117,13 @@ class Rulebook:
         engine: str,
         peildatum: str | datetime.date | None,
     ) -> Iterator[Decision]:
+        fast = self.fast.decide_dict if engine == "compiled" and peildatum is None else None
         for index, flow in enumerate(flows):
+            if fast is not None and type(flow) is dict:
+                decision = fast(flow, lang)  # the common case, without the checks of decide
+                if decision is not None:
+                    yield decision
+                    continue
             try:
                 yield self.decide(flow, lang, engine, peildatum)
             except InvalidInput as exc:

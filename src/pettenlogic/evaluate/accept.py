@@ -1,26 +1,47 @@
 """A fast acceptor of well-formed flow dicts, compiled from the flow's JSON Schema.
 
-It reads the generated schema (the one authority on what a flow is) and builds
-closures that, in one pass over a dict, check it and write its leaves into the
-evaluator's environment (dotted path → plain value, defaults filled in). It only
-ever *accepts*: on anything it does not accept it returns ``None`` and the full
-validator decides and words the error. A schema keyword it does not know stops
-the build, so a change to the schema can never be silently ignored here.
+It reads the generated schema (the one authority on what a flow is) and writes two
+Python functions, in two passes over a dict:
+
+``key(data)``
+    checks the structure (every object a closed ``dict``, its required members
+    there) and returns the *raw key*: every leaf as given (``MISSING`` when absent)
+    and, per optional object, whether it was absent. Cheap: one ``get`` per leaf.
+``normal(key, data)``
+    checks every leaf value of a raw key against its schema, fills in defaults and
+    returns the leaf values in :attr:`Reader.fields` order (the *values*), or ``None``.
+
+Two dicts with equal raw keys whose leaves have the same types are the same JSON
+document up to member order, so a raw key (with its types) may stand for a checked
+flow: :mod:`.fast` keeps the decisions of raw keys it has seen. The acceptor only
+ever *accepts*: on anything else it returns ``None`` and the full validator decides
+and words the error. A schema keyword it does not know stops the build, so a change
+to the schema can never be silently ignored here.
 """
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable
 from functools import cache
 from typing import Any
+
+import attrs
 
 from ..model.peildatum import lees_datum
 from ..model.schema import flow_schema
 
 Env = dict[str, Any]
+Values = tuple[Any, ...]
 
 _DOC_KEYS = frozenset({"description", "x-descriptions", "x-bericht", "default", "title", "$id"})
 _DOC_KEYS |= {"$schema"}
+
+_OBJECT_KEYS = {"type", "properties", "additionalProperties", "required", "if", "then"}
+#: an absent leaf in a raw key
+MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
+#: stands in for an absent object: empty and read-only, so its leaves read as MISSING
+ABSENT: types.MappingProxyType[str, Any] = types.MappingProxyType({})
 
 
 class UnsupportedSchema(ValueError):
@@ -41,7 +62,7 @@ def _types(schema: dict[str, Any]) -> frozenset[str]:
 
 
 class _Source:
-    """Python source for an acceptor, with the values it needs as named constants.
+    """Python source for the acceptor, with the values it needs as named constants.
 
     The source is generated from the schema only: field names and defaults enter it
     through ``repr`` of plain JSON values, and everything else (enum sets,
@@ -61,18 +82,18 @@ class _Source:
         self.lines.append("    " * depth + line)
 
 
-def _type_expr(types: frozenset[str], var: str) -> str:
+def _type_expr(kinds: frozenset[str], var: str) -> str:
     """A Python expression: ``var`` has one of the JSON types."""
     parts = []
-    if "null" in types:
+    if "null" in kinds:
         parts.append(f"{var} is None")
-    if "boolean" in types:
+    if "boolean" in kinds:
         parts.append(f"{var} is True or {var} is False")
-    if "string" in types:
+    if "string" in kinds:
         parts.append(f"type({var}) is str")
-    if types & {"integer", "number"}:
+    if kinds & {"integer", "number"}:
         parts.append(f"type({var}) is int")
-        integral = "" if "number" in types else f" and {var}.is_integer()"
+        integral = "" if "number" in kinds else f" and {var}.is_integer()"
         parts.append(f"type({var}) is float{integral}")
     return "(" + " or ".join(parts) + ")" if parts else "False"
 
@@ -100,43 +121,120 @@ def _predicate(schema: dict[str, Any], where: str, var: str, out: _Source) -> st
     return "(" + " and ".join(tests) + ")" if tests else "True"
 
 
-def _defaults(schema: dict[str, Any], path: str) -> Env:
-    """Leaf defaults of an object schema, by dotted path (for absent members)."""
-    out: Env = {}
-    for key, sub in schema.get("properties", {}).items():
-        child = f"{path}.{key}" if path else key
-        if "properties" in sub:
-            out.update(_defaults(sub, child))
-        else:
-            out[child] = sub.get("default")
-    return out
+@attrs.frozen
+class _Leaf:
+    path: str
+    schema: dict[str, Any]
+    holder: str  # the local holding the object it belongs to (in ``key``)
+    name: str  # its member name
+    required: bool
 
 
-def _leaf(schema: dict[str, Any], path: str, var: str, out: _Source, depth: int) -> None:
-    """Check ``var`` against a leaf schema and store it at ``path`` (or return None), as
-    ``elif`` branches that follow the caller's ``if var is MISSING``."""
+@attrs.frozen
+class _Object:
+    path: str
+    schema: dict[str, Any]
+    local: str  # the local holding it, in ``key`` and ``normal`` alike
+    parent: str | None  # the local of the object it belongs to (None: the root)
+    name: str
+    required: bool
+
+
+class _Shape:
+    """The schema's objects and leaves in document order, with the checks of ``key``."""
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.leaves: list[_Leaf] = []
+        self.objects: list[_Object] = []
+        self._walk(schema, "", "data", None, "", True)
+
+    def _walk(
+        self,
+        schema: dict[str, Any],
+        path: str,
+        local: str,
+        parent: str | None,
+        name: str,
+        required: bool,
+    ) -> None:
+        where = path or "<root>"
+        _known(schema, _OBJECT_KEYS, path)
+        if schema.get("additionalProperties", True) is not False or _types(schema) != {"object"}:
+            raise UnsupportedSchema(f"{where}: only closed objects are supported")
+        if ("if" in schema) != ("then" in schema):
+            raise UnsupportedSchema(f"{where}: 'if' and 'then' come together here")
+        self.objects.append(_Object(path, schema, local, parent, name, required))
+        needed = set(schema.get("required", ()))
+        if not needed <= set(schema["properties"]):
+            raise UnsupportedSchema(f"{where}: a required member is not a property")
+        for key, sub in schema["properties"].items():
+            child = f"{path}.{key}" if path else key
+            if "properties" in sub:
+                self._walk(sub, child, f"o{len(self.objects)}", local, key, key in needed)
+            else:
+                _check_leaf(sub, child)
+                self.leaves.append(_Leaf(child, sub, local, key, key in needed))
+
+
+def _check_leaf(schema: dict[str, Any], path: str) -> None:
     _known(schema, {"type", "enum", "minimum", "maximum", "format", "pattern"}, path)
     if schema.get("format", "date") != "date" or ("pattern" in schema) != ("format" in schema):
         raise UnsupportedSchema(f"{path}: only the date format (with its pattern) is supported")
-    types = _types(schema)
+
+
+def _key_source(shape: _Shape, out: _Source) -> None:
+    """``key(data)``: the structure checks and the raw key.
+
+    Closedness is checked by counting: every member of every object is either a
+    known leaf (present in the key, so not ``MISSING``) or a known object (present,
+    so not ``ABSENT``) exactly when the members add up. Required members are left
+    to ``normal``, which sees their absence in the raw key.
+    """
+    out.emit(0, "def key(data):")
+    out.emit(1, "if type(data) is not dict:")
+    out.emit(2, "return None")
+    nested = [obj for obj in shape.objects if obj.parent is not None]
+    for obj in nested:
+        out.emit(1, f"{obj.local} = {obj.parent}.get({obj.name!r}, ABSENT)")
+        out.emit(1, f"if {obj.local} is not ABSENT and type({obj.local}) is not dict:")
+        out.emit(2, "return None")
+    parts = [f"{leaf.holder}.get({leaf.name!r}, MISSING)" for leaf in shape.leaves]
+    parts += [f"{obj.local} is ABSENT" for obj in nested]
+    out.emit(1, "k = (" + ", ".join(parts) + ",)")
+    members = " + ".join(f"len({obj.local})" for obj in shape.objects)
+    known = [f"{len(shape.leaves)} - k.count(MISSING)"]
+    known += [f"({obj.local} is not ABSENT)" for obj in nested]
+    out.emit(1, f"if {members} != {' + '.join(known)}:")
+    out.emit(2, "return None")
+    out.emit(1, "return k")
+
+
+def _leaf_source(leaf: _Leaf, index: int, absent: str | None, out: _Source) -> str:
+    """Check raw key item ``index`` against its leaf schema; store the value in a local.
+    ``absent`` is the raw key item that says its object is absent (None: the root)."""
+    schema, var, local = leaf.schema, f"v{index}", f"n{index}"
+    kinds = _types(schema)
     has_enum = "enum" in schema
-    store = f"env[{path!r}] = {var}"
-    out.emit(depth, f"elif {var} is None:")
-    out.emit(depth + 1, store if "null" in types else "return None")
-    if "boolean" in types and not has_enum:
-        out.emit(depth, f"elif {var} is True or {var} is False:")
-        out.emit(depth + 1, store)
-    if "string" in types:
+    out.emit(1, f"{var} = k[{index}]")
+    out.emit(1, f"if {var} is MISSING:")
+    if leaf.required:  # a required member may only be missing with its whole object
+        out.emit(2, "return None" if absent is None else f"if not {absent}: return None")
+    out.emit(2, f"{local} = {schema.get('default')!r}")
+    out.emit(1, f"elif {var} is None:")
+    out.emit(2, f"{local} = None" if "null" in kinds else "return None")
+    if "boolean" in kinds and not has_enum:
+        out.emit(1, f"elif {var} is True or {var} is False:")
+        out.emit(2, f"{local} = {var}")
+    if "string" in kinds:
         test = [f"type({var}) is str"]
         if has_enum:
             members = frozenset(m for m in schema["enum"] if type(m) is str)
             test.append(f"{var} in {out.const(members)}")
         if "format" in schema:
             test.append(f"{out.const(lees_datum)}({var}) is not None")
-        out.emit(depth, f"elif {' and '.join(test)}:")
-        out.emit(depth + 1, store)
-    numeric = types & {"integer", "number"}
-    if numeric and not has_enum:
+        out.emit(1, f"elif {' and '.join(test)}:")
+        out.emit(2, f"{local} = {var}")
+    if kinds & {"integer", "number"} and not has_enum:
         low, high = schema.get("minimum"), schema.get("maximum")
         bounds = []
         if low is not None:
@@ -144,81 +242,91 @@ def _leaf(schema: dict[str, Any], path: str, var: str, out: _Source, depth: int)
         if high is not None:
             bounds.append(f"{var} <= {high!r}")
         in_range = " and ".join(bounds) or "True"
-        integral = "" if "number" in types else f" and {var}.is_integer()"
-        out.emit(depth, f"elif type({var}) is int and {in_range}:")
-        out.emit(depth + 1, store)
+        integral = "" if "number" in kinds else f" and {var}.is_integer()"
+        out.emit(1, f"elif type({var}) is int and {in_range}:")
+        out.emit(2, f"{local} = {var}")
         # an integral float is an integer to JSON Schema
-        out.emit(depth, f"elif type({var}) is float{integral} and {in_range}:")
-        out.emit(depth + 1, f"env[{path!r}] = int({var})")
-    out.emit(depth, "else:")
-    out.emit(depth + 1, "return None")
+        out.emit(1, f"elif type({var}) is float{integral} and {in_range}:")
+        out.emit(2, f"{local} = int({var})")
+    out.emit(1, "else:")
+    out.emit(2, "return None")
+    return local
 
 
-def _object_source(
-    schema: dict[str, Any], path: str, var: str, out: _Source, depth: int, level: int = 0
-) -> None:
-    """Check the dict in ``var`` against a closed object schema, member by member."""
-    _known(schema, {"type", "properties", "additionalProperties", "required", "if", "then"}, path)
-    if schema.get("additionalProperties", True) is not False or _types(schema) != {"object"}:
-        raise UnsupportedSchema(f"{path or '<root>'}: only closed objects are supported")
-    if ("if" in schema) != ("then" in schema):
-        raise UnsupportedSchema(f"{path or '<root>'}: 'if' and 'then' come together here")
-    allowed = out.const(frozenset(schema["properties"]))
-    required = out.const(frozenset(schema.get("required", ())))
-    out.emit(depth, f"if type({var}) is not dict:")
-    out.emit(depth + 1, "return None")
-    out.emit(depth, f"if not {var}.keys() <= {allowed} or not {required} <= {var}.keys():")
-    out.emit(depth + 1, "return None")
-    for key, sub in schema["properties"].items():
-        child = f"{path}.{key}" if path else key
-        member = f"v{level}"  # one name per nesting level: a member is used before the next
-        out.emit(depth, f"{member} = {var}.get({key!r}, MISSING)")
-        out.emit(depth, f"if {member} is MISSING:")
-        absent = _defaults(sub, child) if "properties" in sub else {child: sub.get("default")}
-        out.emit(depth + 1, f"env.update({out.const(absent)})")
-        if "properties" in sub:
-            out.emit(depth, "else:")
-            _object_source(sub, child, member, out, depth + 1, level + 1)
-        else:
-            _leaf(sub, child, member, out, depth)
-    if "if" in schema:
-        condition = _predicate(schema["if"], path, var, out)
-        consequence = _predicate(schema["then"], path, var, out)
-        out.emit(depth, f"if {condition} and not {consequence}:")
-        out.emit(depth + 1, "return None")
+def _normal_source(shape: _Shape, out: _Source) -> None:
+    """``normal(k, data)``: the leaf checks, defaults and conditional members."""
+    out.emit(0, "def normal(k, data):")
+    nested = [obj for obj in shape.objects if obj.parent is not None]
+    absent = {obj.local: f"k[{len(shape.leaves) + i}]" for i, obj in enumerate(nested)}
+    for obj in nested:  # a required object may only be missing with the object holding it
+        if obj.required:
+            holder = absent.get(obj.parent or "")
+            out.emit(1, f"if {absent[obj.local]}{'' if holder is None else f' and not {holder}'}:")
+            out.emit(2, "return None")
+    values = [
+        _leaf_source(leaf, i, absent.get(leaf.holder), out) for i, leaf in enumerate(shape.leaves)
+    ]
+    # the objects with a conditional member, and the objects that hold them
+    needed = {obj.local for obj in shape.objects if "if" in obj.schema}
+    for obj in reversed(shape.objects):
+        if obj.local in needed and obj.parent is not None:
+            needed.add(obj.parent)
+    for obj in shape.objects:
+        if obj.local not in needed:
+            continue
+        if obj.parent is not None:
+            out.emit(1, f"{obj.local} = {obj.parent}.get({obj.name!r}, ABSENT)")
+        if "if" in obj.schema:
+            condition = _predicate(obj.schema["if"], obj.path, obj.local, out)
+            consequence = _predicate(obj.schema["then"], obj.path, obj.local, out)
+            out.emit(1, f"if {obj.local} is not ABSENT and {condition} and not {consequence}:")
+            out.emit(2, "return None")
+    out.emit(1, "return (" + ", ".join(values) + ",)")
 
 
-def _compile(schema: dict[str, Any]) -> Callable[[Any], Env | None]:
+@attrs.frozen
+class Reader:
+    """The two generated functions of one schema, and the leaf paths of the values."""
+
+    fields: tuple[str, ...]
+    key: Callable[[Any], Values | None]
+    normal: Callable[[Values, Any], Values | None]
+    source: str
+
+    def index(self, path: str) -> int:
+        return self.fields.index(path)
+
+    def values(self, data: Any) -> Values | None:
+        """The checked leaf values of a flow dict, or ``None`` to send it the slow way."""
+        try:
+            k = self.key(data)
+            return None if k is None else self.normal(k, data)
+        except Exception:  # odd input (unhashable keys, hostile objects): the slow path decides
+            return None
+
+
+def compile_reader(schema: dict[str, Any]) -> Reader:
+    """The reader of an object schema (raises :class:`UnsupportedSchema` on a keyword
+    it does not implement)."""
+    shape = _Shape(schema)
     out = _Source()
-    out.emit(0, "def accept(data):")
-    out.emit(1, "env = {}")
-    _object_source(schema, "", "data", out, 1)
-    out.emit(1, "return env")
-    namespace: dict[str, Any] = {**out.consts, "MISSING": _MISSING}
-    exec(compile("\n".join(out.lines), "<flow acceptor>", "exec"), namespace)
-    accept: Callable[[Any], Env | None] = namespace["accept"]
-    accept.__doc__ = "\n".join(out.lines)  # the generated source, for reading and debugging
-    return accept
-
-
-_MISSING = object()
-
-
-def _object(schema: dict[str, Any], path: str) -> Callable[[Any], Env | None]:
-    """The acceptor of an object schema (raises :class:`UnsupportedSchema` on a
-    keyword it does not implement)."""
-    return _compile(schema)
+    _key_source(shape, out)
+    _normal_source(shape, out)
+    source = "\n".join(out.lines)
+    namespace: dict[str, Any] = {**out.consts, "MISSING": MISSING, "ABSENT": ABSENT}
+    exec(compile(source, "<flow acceptor>", "exec"), namespace)
+    fields = tuple(leaf.path for leaf in shape.leaves)
+    return Reader(fields, namespace["key"], namespace["normal"], source)
 
 
 @cache
-def flow_acceptor() -> Callable[[Any], Env | None]:
-    """The acceptor of the current flow schema (generated and compiled once)."""
-    return _object(flow_schema(), "")
+def flow_reader() -> Reader:
+    """The reader of the current flow schema (generated and compiled once)."""
+    return compile_reader(flow_schema())
 
 
 def accept_flow(data: Any) -> Env | None:
     """The environment of a well-formed flow dict, or ``None`` to send it the slow way."""
-    try:
-        return flow_acceptor()(data)
-    except Exception:  # odd input (unhashable keys, hostile objects): the slow path decides
-        return None
+    reader = flow_reader()
+    values = reader.values(data)
+    return None if values is None else dict(zip(reader.fields, values, strict=True))

@@ -22,7 +22,7 @@ from typing import Any
 from ..rules.expr import And, Cmp, Const, Expr, Flag, In, Not, Or, Ref, Same
 from .residue import Residue
 
-Env = dict[str, Any]
+Values = tuple[Any, ...]
 _ORDER = frozenset({"<", "<=", ">", ">="})
 _LITERAL = (str, int, bool, type(None))
 
@@ -108,10 +108,12 @@ def source_of(
     definitions: Mapping[str, Expr],
     known: Mapping[str, Any],
     groups: Sequence[Sequence[Expr]],
+    fields: Sequence[str],
 ) -> tuple[str, dict[str, Any]]:
-    """The source of ``bits(env)``: per group of conditions an int whose bit ``i`` is
+    """The source of ``bits(vals)``: per group of conditions an int whose bit ``i`` is
     the truth of condition ``i`` (for flows with the ``known`` values), and the
-    constants it needs."""
+    constants it needs. ``vals`` holds the flow's leaf values in ``fields`` order
+    (the acceptor's values)."""
     spec = Specialiser(definitions, known)
     w = _Writer(spec)
     body: list[str] = []
@@ -129,8 +131,9 @@ def source_of(
         for folded, mask in masks.items():
             body.append(f"    if {w.expr(folded)}:")
             body.append(f"        b{g} |= {mask:#x}")
-    lines = ["def bits(env):"]
-    lines += [f"    {local} = env[{path!r}]" for path, local in w.fields.items()]
+    index = {path: i for i, path in enumerate(fields)}
+    lines = ["def bits(vals):"]
+    lines += [f"    {local} = vals[{index[path]}]" for path, local in w.fields.items()]
     lines += [f"    {local} = {expr}" for local, expr in w.def_source]
     lines += body
     lines.append("    return (" + ", ".join(f"b{g}" for g in range(len(groups))) + ",)")
@@ -179,19 +182,19 @@ class UnsafeSource(ValueError):
 
 def check_source(source: str) -> None:
     """Refuse generated source with any syntax besides assignments, ``if``, comparisons
-    and boolean operators over locals, literals and ``env[...]``; every subscript reads
-    ``env`` with a literal key, and every constant is a plain literal."""
+    and boolean operators over locals, literals and ``vals[...]``; every subscript reads
+    ``vals`` at a literal index, and every constant is a plain literal."""
     tree = ast.parse(source)
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED):
             raise UnsafeSource(f"generated source contains {type(node).__name__}")
         if isinstance(node, ast.Subscript) and not (
             isinstance(node.value, ast.Name)
-            and node.value.id == "env"
+            and node.value.id == "vals"
             and isinstance(node.slice, ast.Constant)
-            and type(node.slice.value) is str
+            and type(node.slice.value) is int
         ):
-            raise UnsafeSource("generated source subscripts something other than env")
+            raise UnsafeSource("generated source subscripts something other than vals")
         if isinstance(node, ast.Constant) and type(node.value) not in _LITERAL:
             raise UnsafeSource(f"generated source has a {type(node.value).__name__} literal")
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef):
@@ -202,11 +205,12 @@ def compile_bits(
     definitions: Mapping[str, Expr],
     known: Mapping[str, Any],
     groups: Sequence[Sequence[Expr]],
-) -> Callable[[Env], tuple[int, ...]]:
+    fields: Sequence[str],
+) -> Callable[[Values], tuple[int, ...]]:
     """:func:`source_of`, checked by :func:`check_source` and compiled."""
-    source, consts = source_of(definitions, known, groups)
+    source, consts = source_of(definitions, known, groups, fields)
     check_source(source)
     namespace: dict[str, Any] = dict(consts)
     exec(compile(source, "<pettenlogic conditions>", "exec"), namespace)
-    fn: Callable[[Env], tuple[int, ...]] = namespace["bits"]
+    fn: Callable[[Values], tuple[int, ...]] = namespace["bits"]
     return fn

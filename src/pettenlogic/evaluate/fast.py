@@ -32,16 +32,20 @@ from typing import Any
 import attrs
 
 from ..decision import Decision
+from ..model.convert import flow_from_json
 from ..model.flow import Flow
-from ..model.peildatum import dag_van
+from ..model.peildatum import dag_van, vandaag
 from ..rules.expr import Expr, Ref
 from ..rules.spec import Specs
+from .accept import Values, flow_reader
 from .codegen import compile_bits
 from .interpreter import PEILDATUM, Env, Evaluator, Trace
 from .residue import NOODZAKELIJK
 
 #: most decisions kept; past it, new combinations are decided without being kept
 MAX_MEMO = 250_000
+#: most raw flows kept per language (about 1 KB each), for flows asked again
+MAX_SEEN = 32_768
 VAN_TAAK = "van.taak"
 
 
@@ -83,25 +87,39 @@ class Layout:
 
 class FastPath:
     """Per-rulebook tables: the generated condition code per ``van.taak``, the
-    relevance masks and the decisions seen."""
+    relevance masks, the decisions seen per signature and per raw flow."""
 
     def __init__(self, specs: Specs, evaluator: Evaluator) -> None:
         self.specs = specs
         self.evaluator = evaluator
+        self.reader = flow_reader()
         self.layout = Layout.of(specs)
         self.definitions = {d.naam: d.als for d in specs.definities}
         self.rule_bit = {r.id: i for i, r in enumerate(specs.regels)}
         self.noodzaak = sum(1 << i for i, r in enumerate(specs.regels) if r.noodzaak)
-        self.bits: dict[Any, Callable[[Env], tuple[int, ...]]] = {}
+        self.bits: dict[Any, Callable[[Values], tuple[int, ...]]] = {}
         self.in_force: dict[int, int] = {}  # epoch -> mask of the rules in force
         self.relevant: dict[tuple[int, int], int] = {}  # (epoch, applying) -> mask
         self.memo: dict[tuple[Any, ...], Decision] = {}
+        # per language: (raw key, its leaf types) -> (day or None, decision)
+        self.seen: dict[str, dict[tuple[Values, Values], tuple[str | None, Decision]]] = {
+            lang: {} for lang in ("nl", "en")
+        }
+        self.patterns: dict[Values, Values] = {}  # leaf types, interned
+        fields = self.reader.fields
+        self.i_van, self.i_dag = fields.index(VAN_TAAK), fields.index(PEILDATUM)
+        self.i_nood = fields.index(NOODZAKELIJK)
 
-    def _bits_for(self, van: Any) -> Callable[[Env], tuple[int, ...]]:
+    def values(self, env: Env) -> Values:
+        """An environment (from :func:`~.interpreter.flatten`) as the reader's values."""
+        return tuple(env[path] for path in self.reader.fields)
+
+    def _bits_for(self, van: Any) -> Callable[[Values], tuple[int, ...]]:
         fn = self.bits.get(van)
         if fn is None:
             groups = ([r.als for r in self.specs.regels], self.layout.conditions)
-            fn = self.bits[van] = compile_bits(self.definitions, {VAN_TAAK: van}, groups)
+            known = {VAN_TAAK: van}
+            fn = self.bits[van] = compile_bits(self.definitions, known, groups, self.reader.fields)
         return fn
 
     def _in_force(self, epoch: int, dag: str) -> int:
@@ -113,16 +131,49 @@ class FastPath:
             )
         return mask
 
-    def decide(self, env: Env, lang: str, flow: Callable[[], Flow]) -> Decision:
-        """The decision for a validated flow's environment; ``flow`` builds the
+    def decide_dict(self, data: dict[str, Any], lang: str) -> Decision | None:
+        """The decision for a flow dict, or ``None`` when the acceptor does not take it
+        (then the full validator decides and words the error).
+
+        A flow whose raw key (every leaf as given, with its type) was decided before
+        gets that decision again, if it names its day or was decided today: equal raw
+        keys with equal types are the same JSON flow.
+        """
+        reader = self.reader
+        try:
+            k = reader.key(data)
+            if k is None:
+                return None
+            seen = (k, tuple(map(type, k)))
+            hit = self.seen[lang].get(seen)
+        except Exception:  # odd input (unhashable values, hostile objects): the slow path
+            return None
+        if hit is not None and (hit[0] is None or hit[0] == vandaag()):
+            return hit[1]
+        try:
+            vals = reader.normal(k, data)
+        except Exception:
+            return None
+        if vals is None:
+            return None
+        decision = self.decide(vals, lang, lambda: flow_from_json(data))
+        table = self.seen[lang]
+        if len(table) < MAX_SEEN:
+            pattern = self.patterns.setdefault(seen[1], seen[1])
+            day = None if vals[self.i_dag] is not None else decision.peildatum
+            table[(k, pattern)] = (day, decision)
+        return decision
+
+    def decide(self, vals: Values, lang: str, flow: Callable[[], Flow]) -> Decision:
+        """The decision for a validated flow's values; ``flow`` builds the
         :class:`Flow` only when the interpreter has to decide a new signature."""
-        rules, other = self._bits_for(env[VAN_TAAK])(env)
+        rules, other = self._bits_for(vals[self.i_van])(vals)
         # the day is resolved once here (a flow without peildatum means today), so the
         # signature and the interpreter see the same day
-        dag = dag_van(env[PEILDATUM])
+        dag = dag_van(vals[self.i_dag])
         epoch = self.evaluator.epoch(dag)
         applying = rules & self._in_force(epoch, dag)
-        nood = env[NOODZAKELIJK]
+        nood = vals[self.i_nood]
         if nood is False:
             applying &= ~self.noodzaak
         open_necessity = nood is None and bool(applying & self.noodzaak)

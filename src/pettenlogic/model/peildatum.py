@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import time
 
 #: the only spelling accepted: four-digit year, two-digit month and day
 ISO_DATUM = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -34,9 +35,25 @@ def lees_datum(value: object) -> datetime.date | None:
         return None
 
 
+_today: tuple[float, float, str] = (0.0, 0.0, "")  # (from, until, ISO date) on the clock
+
+
 def vandaag() -> str:
-    """Today's date (local clock) as the default peildatum."""
-    return datetime.date.today().isoformat()
+    """Today's date (local clock) as the default peildatum.
+
+    Asked for every flow without a peildatum, so the answer is kept until the next
+    local midnight (or until the clock goes back before the day began).
+    """
+    global _today
+    start, until, iso = _today
+    now = time.time()
+    if start <= now < until:
+        return iso
+    today = datetime.date.today()
+    begin = datetime.datetime.combine(today, datetime.time()).timestamp()
+    end = datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time())
+    _today = (begin, end.timestamp(), today.isoformat())
+    return _today[2]
 
 
 def dag_van(peildatum: str | None) -> str:
