@@ -11,9 +11,10 @@ Python functions, in two passes over a dict:
     checks every leaf value of a raw key against its schema, fills in defaults and
     returns the leaf values in :attr:`Reader.fields` order (the *values*), or ``None``.
 
-Two dicts with equal raw keys whose leaves have the same types are the same JSON
-document up to member order, so a raw key (with its types) may stand for a checked
-flow: :mod:`.fast` keeps the decisions of raw keys it has seen. The acceptor only
+Two dicts with equal raw keys are the same JSON document up to member order (the
+leaves are written so that ``==`` does not take ``1`` for ``true``; see
+:func:`_encoded`), so a raw key may stand for a checked flow: :mod:`.fast` keeps
+the decisions of raw keys it has seen. The acceptor only
 ever *accepts*: on anything else it returns ``None`` and the full validator decides
 and words the error. A schema keyword it does not know stops the build, so a change
 to the schema can never be silently ignored here.
@@ -21,7 +22,6 @@ to the schema can never be silently ignored here.
 
 from __future__ import annotations
 
-import types
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -40,8 +40,11 @@ _DOC_KEYS |= {"$schema"}
 _OBJECT_KEYS = {"type", "properties", "additionalProperties", "required", "if", "then"}
 #: an absent leaf in a raw key
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
-#: stands in for an absent object: empty and read-only, so its leaves read as MISSING
-ABSENT: types.MappingProxyType[str, Any] = types.MappingProxyType({})
+#: JSON ``true`` and ``false`` in a raw key (equal to nothing but themselves)
+TRUE: Any = type("True_", (), {"__repr__": lambda self: "TRUE"})()
+FALSE: Any = type("False_", (), {"__repr__": lambda self: "FALSE"})()
+#: stands in for an absent object: empty, so its leaves read as MISSING
+ABSENT: dict[str, Any] = {}  # a plain dict: its ``get`` is the fast one; never written to
 
 
 class UnsupportedSchema(ValueError):
@@ -183,12 +186,13 @@ def _check_leaf(schema: dict[str, Any], path: str) -> None:
 
 
 def _key_source(shape: _Shape, out: _Source) -> None:
-    """``key(data)``: the structure checks and the raw key.
+    """``key(data)``: the objects' types and the raw key.
 
-    Closedness is checked by counting: every member of every object is either a
-    known leaf (present in the key, so not ``MISSING``) or a known object (present,
-    so not ``ABSENT``) exactly when the members add up. Required members are left
-    to ``normal``, which sees their absence in the raw key.
+    The raw key ends with, per nested object, whether it is absent, and the number
+    of members of all objects together. Closedness is checked in ``normal``, by
+    counting: the members add up exactly when every one is a known leaf (so not
+    ``MISSING``) or a known object. A flow with an unknown member therefore has a
+    raw key no checked flow has, and a table of checked raw keys needs no check.
     """
     out.emit(0, "def key(data):")
     out.emit(1, "if type(data) is not dict:")
@@ -198,33 +202,52 @@ def _key_source(shape: _Shape, out: _Source) -> None:
         out.emit(1, f"{obj.local} = {obj.parent}.get({obj.name!r}, ABSENT)")
         out.emit(1, f"if {obj.local} is not ABSENT and type({obj.local}) is not dict:")
         out.emit(2, "return None")
-    parts = [f"{leaf.holder}.get({leaf.name!r}, MISSING)" for leaf in shape.leaves]
+    parts = [_raw(leaf) for leaf in shape.leaves]
     parts += [f"{obj.local} is ABSENT" for obj in nested]
-    out.emit(1, "k = (" + ", ".join(parts) + ",)")
-    members = " + ".join(f"len({obj.local})" for obj in shape.objects)
-    known = [f"{len(shape.leaves)} - k.count(MISSING)"]
-    known += [f"({obj.local} is not ABSENT)" for obj in nested]
-    out.emit(1, f"if {members} != {' + '.join(known)}:")
-    out.emit(2, "return None")
-    out.emit(1, "return k")
+    parts.append(" + ".join(f"len({obj.local})" for obj in shape.objects))
+    out.emit(1, "return (" + ", ".join(parts) + ",)")
+
+
+def _encoded(schema: dict[str, Any]) -> str:
+    """How a leaf is written into the raw key, so that raw keys compare by JSON value.
+
+    Python's ``==`` takes ``1`` and ``1.0`` for ``True``; so booleans are written as
+    the markers ``TRUE``/``FALSE`` (equal to nothing else), and a number that is not a
+    plain int with its type. Strings stay as they are: only a ``str`` subclass equals
+    one, and the validator takes that for its text.
+    """
+    kinds = _types(schema)
+    if "boolean" in kinds and not kinds & {"string", "integer", "number"}:
+        return "boolean"
+    if kinds & {"integer", "number"} and not kinds & {"string", "boolean"}:
+        return "number"
+    if kinds <= {"string", "null"}:
+        return "string"
+    raise UnsupportedSchema(f"a leaf of types {sorted(kinds)} has no raw key encoding")
+
+
+def _raw(leaf: _Leaf) -> str:
+    """The raw key expression of a leaf (see :func:`_encoded`)."""
+    get = f"{leaf.holder}.get({leaf.name!r}, MISSING)"
+    kind = _encoded(leaf.schema)
+    if kind == "boolean":
+        return f"(TRUE if (x := {get}) is True else FALSE if x is False else x)"
+    if kind == "number":
+        return f"(x if type(x := {get}) is int or x is None or x is MISSING else (x, type(x)))"
+    return get
 
 
 def _leaf_source(leaf: _Leaf, index: int, absent: str | None, out: _Source) -> str:
     """Check raw key item ``index`` against its leaf schema; store the value in a local.
-    ``absent`` is the raw key item that says its object is absent (None: the root)."""
+    ``absent`` is the raw key item that says its object is absent (None: the root).
+    The branches for a given value come first: most leaves are given."""
     schema, var, local = leaf.schema, f"v{index}", f"n{index}"
     kinds = _types(schema)
     has_enum = "enum" in schema
-    out.emit(1, f"{var} = k[{index}]")
-    out.emit(1, f"if {var} is MISSING:")
-    if leaf.required:  # a required member may only be missing with its whole object
-        out.emit(2, "return None" if absent is None else f"if not {absent}: return None")
-    out.emit(2, f"{local} = {schema.get('default')!r}")
-    out.emit(1, f"elif {var} is None:")
-    out.emit(2, f"{local} = None" if "null" in kinds else "return None")
+    branches: list[tuple[str, list[str]]] = []
     if "boolean" in kinds and not has_enum:
-        out.emit(1, f"elif {var} is True or {var} is False:")
-        out.emit(2, f"{local} = {var}")
+        branches.append((f"{var} is TRUE", [f"{local} = True"]))
+        branches.append((f"{var} is FALSE", [f"{local} = False"]))
     if "string" in kinds:
         test = [f"type({var}) is str"]
         if has_enum:
@@ -232,8 +255,7 @@ def _leaf_source(leaf: _Leaf, index: int, absent: str | None, out: _Source) -> s
             test.append(f"{var} in {out.const(members)}")
         if "format" in schema:
             test.append(f"{out.const(lees_datum)}({var}) is not None")
-        out.emit(1, f"elif {' and '.join(test)}:")
-        out.emit(2, f"{local} = {var}")
+        branches.append((" and ".join(test), [f"{local} = {var}"]))
     if kinds & {"integer", "number"} and not has_enum:
         low, high = schema.get("minimum"), schema.get("maximum")
         bounds = []
@@ -242,12 +264,25 @@ def _leaf_source(leaf: _Leaf, index: int, absent: str | None, out: _Source) -> s
         if high is not None:
             bounds.append(f"{var} <= {high!r}")
         in_range = " and ".join(bounds) or "True"
-        integral = "" if "number" in kinds else f" and {var}.is_integer()"
-        out.emit(1, f"elif type({var}) is int and {in_range}:")
-        out.emit(2, f"{local} = {var}")
-        # an integral float is an integer to JSON Schema
-        out.emit(1, f"elif type({var}) is float{integral} and {in_range}:")
-        out.emit(2, f"{local} = int({var})")
+        branches.append((f"type({var}) is int and {in_range}", [f"{local} = {var}"]))
+        # a float is written (value, float) in the raw key; an integral float is an
+        # integer to JSON Schema
+        whole = "True" if "number" in kinds else f"{var}.is_integer()"
+        number = var if "number" in kinds else f"int({var})"
+        body = [f"{var} = {var}[0]", f"if not ({whole} and {in_range}):", "    return None"]
+        branches.append(
+            (f"type({var}) is tuple and {var}[1] is float", [*body, f"{local} = {number}"])
+        )
+    missing = []
+    if leaf.required:  # a required member may only be missing with its whole object
+        missing.append("return None" if absent is None else f"if not {absent}: return None")
+    branches.append((f"{var} is MISSING", [*missing, f"{local} = {schema.get('default')!r}"]))
+    branches.append((f"{var} is None", [f"{local} = None" if "null" in kinds else "return None"]))
+    out.emit(1, f"{var} = k[{index}]")
+    for i, (condition, lines) in enumerate(branches):
+        out.emit(1, f"{'if' if i == 0 else 'elif'} {condition}:")
+        for line in lines:
+            out.emit(2, line)
     out.emit(1, "else:")
     out.emit(2, "return None")
     return local
@@ -257,6 +292,10 @@ def _normal_source(shape: _Shape, out: _Source) -> None:
     """``normal(k, data)``: the leaf checks, defaults and conditional members."""
     out.emit(0, "def normal(k, data):")
     nested = [obj for obj in shape.objects if obj.parent is not None]
+    present = [f"{len(shape.leaves)} - k.count(MISSING)"]
+    present += [f"(not k[{len(shape.leaves) + i}])" for i in range(len(nested))]
+    out.emit(1, f"if k[-1] != {' + '.join(present)}:  # a member that is not in the schema")
+    out.emit(2, "return None")
     absent = {obj.local: f"k[{len(shape.leaves) + i}]" for i, obj in enumerate(nested)}
     for obj in nested:  # a required object may only be missing with the object holding it
         if obj.required:
@@ -314,6 +353,7 @@ def compile_reader(schema: dict[str, Any]) -> Reader:
     _normal_source(shape, out)
     source = "\n".join(out.lines)
     namespace: dict[str, Any] = {**out.consts, "MISSING": MISSING, "ABSENT": ABSENT}
+    namespace |= {"TRUE": TRUE, "FALSE": FALSE}
     exec(compile(source, "<flow acceptor>", "exec"), namespace)
     fields = tuple(leaf.path for leaf in shape.leaves)
     return Reader(fields, namespace["key"], namespace["normal"], source)

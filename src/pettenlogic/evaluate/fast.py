@@ -101,11 +101,10 @@ class FastPath:
         self.in_force: dict[int, int] = {}  # epoch -> mask of the rules in force
         self.relevant: dict[tuple[int, int], int] = {}  # (epoch, applying) -> mask
         self.memo: dict[tuple[Any, ...], Decision] = {}
-        # per language: (raw key, its leaf types) -> (day or None, decision)
-        self.seen: dict[str, dict[tuple[Values, Values], tuple[str | None, Decision]]] = {
+        # per language: raw key -> (day, or None when the flow names it; decision)
+        self.seen: dict[str, dict[Values, tuple[str | None, Decision]]] = {
             lang: {} for lang in ("nl", "en")
         }
-        self.patterns: dict[Values, Values] = {}  # leaf types, interned
         fields = self.reader.fields
         self.i_van, self.i_dag = fields.index(VAN_TAAK), fields.index(PEILDATUM)
         self.i_nood = fields.index(NOODZAKELIJK)
@@ -135,17 +134,16 @@ class FastPath:
         """The decision for a flow dict, or ``None`` when the acceptor does not take it
         (then the full validator decides and words the error).
 
-        A flow whose raw key (every leaf as given, with its type) was decided before
-        gets that decision again, if it names its day or was decided today: equal raw
-        keys with equal types are the same JSON flow.
+        A flow whose raw key (every leaf as given) was decided before gets that
+        decision again, if it names its day or was decided today: equal raw keys are
+        the same JSON flow (see :mod:`.accept`).
         """
         reader = self.reader
         try:
             k = reader.key(data)
             if k is None:
                 return None
-            seen = (k, tuple(map(type, k)))
-            hit = self.seen[lang].get(seen)
+            hit = self.seen[lang].get(k)
         except Exception:  # odd input (unhashable values, hostile objects): the slow path
             return None
         if hit is not None and (hit[0] is None or hit[0] == vandaag()):
@@ -159,9 +157,8 @@ class FastPath:
         decision = self.decide(vals, lang, lambda: flow_from_json(data))
         table = self.seen[lang]
         if len(table) < MAX_SEEN:
-            pattern = self.patterns.setdefault(seen[1], seen[1])
             day = None if vals[self.i_dag] is not None else decision.peildatum
-            table[(k, pattern)] = (day, decision)
+            table[k] = (day, decision)
         return decision
 
     def decide(self, vals: Values, lang: str, flow: Callable[[], Flow]) -> Decision:
