@@ -91,7 +91,7 @@ class Rulebook:
             if decision is not None:
                 return decision
         parsed = self.as_flow(flow)  # validates, or raises InvalidInput
-        return self.fast.decide(self.fast.values(flatten(parsed)), lang, lambda: parsed)
+        return self.fast.decide(self.fast.values(flatten(parsed)), lang)
 
     def decide_many(
         self,

@@ -10,17 +10,22 @@ the toekenningen, the limits in force and the ``beroepsgeheim`` definition.
    rule conditions and the rest. Built on first use of a task, then a few µs a flow.
 2. The rules that apply (masked by the day's rule set and by necessity) fix the
    deciding rules, so they fix which of the other conditions can matter: that
-   *relevance mask* is learnt from the interpreter the first time a combination
-   of applying rules is seen.
+   *relevance mask* is learnt from the trace the first time a combination of
+   applying rules is seen.
 3. The decision is a function of the day, the language, the applying rules, whether
-   necessity is still open for them, and the relevant other bits: the first flow
-   with a new signature is decided by the interpreter and its (immutable) decision
-   is shared with every later flow of the same signature.
+   necessity is still open for them, and the relevant other bits. The first flow
+   with a new signature is settled by the evaluator's own procedure
+   (:meth:`~.interpreter.Evaluator.settle`: exceptions, layers, verdict, duties),
+   reading the conditions from the bits instead of its closures; its (immutable)
+   decision is shared with every later flow of the same signature.
+4. A dict flow asked again (the same raw key, :mod:`.accept`) gets its decision
+   from a table without computing the bits.
 
-Every answer therefore *is* an interpreter answer, and flows with other tasks and
-categories share it whenever the law treats them alike; differential tests check
-that nothing is missed. Dicts are checked by a schema-compiled acceptor
-(:mod:`.accept`) that needs no :class:`~pettenlogic.Flow` on a hit.
+So the compiled path and the interpreter share everything but the evaluation of
+the conditions, and flows with other tasks and categories share a decision
+whenever the law treats them alike; differential tests against the interpreter
+(closures) and the Z3 engine check that nothing is missed. Dicts are checked by a
+schema-compiled acceptor (:mod:`.accept`) that needs no :class:`~pettenlogic.Flow`.
 """
 
 from __future__ import annotations
@@ -32,14 +37,13 @@ from typing import Any
 import attrs
 
 from ..decision import Decision
-from ..model.convert import flow_from_json
 from ..model.flow import Flow
 from ..model.peildatum import dag_van, vandaag
 from ..rules.expr import Expr, Ref
 from ..rules.spec import Specs
 from .accept import Values, flow_reader
 from .codegen import compile_bits
-from .interpreter import PEILDATUM, Env, Evaluator, Trace
+from .interpreter import PEILDATUM, Env, Evaluator, Holds, Trace
 from .residue import NOODZAKELIJK
 
 #: most decisions kept; past it, new combinations are decided without being kept
@@ -154,16 +158,15 @@ class FastPath:
             return None
         if vals is None:
             return None
-        decision = self.decide(vals, lang, lambda: flow_from_json(data))
+        decision = self.decide(vals, lang)
         table = self.seen[lang]
         if len(table) < MAX_SEEN:
             day = None if vals[self.i_dag] is not None else decision.peildatum
             table[k] = (day, decision)
         return decision
 
-    def decide(self, vals: Values, lang: str, flow: Callable[[], Flow]) -> Decision:
-        """The decision for a validated flow's values; ``flow`` builds the
-        :class:`Flow` only when the interpreter has to decide a new signature."""
+    def decide(self, vals: Values, lang: str) -> Decision:
+        """The decision for a validated flow's values."""
         rules, other = self._bits_for(vals[self.i_van])(vals)
         # the day is resolved once here (a flow without peildatum means today), so the
         # signature and the interpreter see the same day
@@ -180,13 +183,29 @@ class FastPath:
             decision = self.memo.get((lang, dag, applying, open_necessity, other & relevant))
             if decision is not None:
                 return decision
-        trace = self.evaluator.trace(_op(flow(), dag))
+        trace = self._settle(vals, dag, applying, other)
         if relevant is None:
             relevant = self.relevant[(epoch, applying)] = self._relevance(trace)
         decision = self.evaluator.decision(trace, lang)
         if len(self.memo) < MAX_MEMO:
             self.memo[(lang, dag, applying, open_necessity, other & relevant)] = decision
         return decision
+
+    def _settle(self, vals: Values, dag: str, applying: int, other: int) -> Trace:
+        """The evaluator's trace for a new signature, its conditions read from the bits
+        of the generated code (the same truth values its closures would give)."""
+        lay = self.layout
+        env = dict(zip(self.reader.fields, vals, strict=True))
+        env[PEILDATUM] = dag  # the day the signature was computed for, as the decision says
+        applies = {r.id for i, r in enumerate(self.specs.regels) if applying >> i & 1}
+        secret = bool(other >> lay.beroepsgeheim & 1)
+        holds = Holds(
+            gevolg=lambda g: bool(other >> lay.gevolg[id(g)] & 1),
+            cond=lambda cid: bool(other >> lay.cond[cid] & 1),
+            grens=lambda key: bool(other >> lay.grens[key] & 1),
+            definitions=lambda: {"beroepsgeheim": secret},
+        )
+        return self.evaluator.settle(env, dag, applies, holds)
 
     def _relevance(self, trace: Trace) -> int:
         """Which other conditions can change a decision with these deciding rules: the

@@ -156,6 +156,18 @@ class Trace:
     peildatum: str = ""
 
 
+@attrs.frozen
+class Holds:
+    """How :meth:`Evaluator.settle` learns whether a condition holds for the flow:
+    a duty or open condition (:class:`Gevolg`), an aanvulling or toekenning (by id), a
+    limit (rule id, index), and the definitions the trace reports."""
+
+    gevolg: Callable[[Gevolg], bool]
+    cond: Callable[[str], bool]
+    grens: Callable[[tuple[str, int]], bool]
+    definitions: Callable[[], dict[str, bool]]
+
+
 class Evaluator:
     """Decides flows against one loaded :class:`Specs`."""
 
@@ -216,7 +228,7 @@ class Evaluator:
         memo: dict[str, bool] = {}
         nood = env[NOODZAKELIJK]
         dag = dag_van(env[PEILDATUM])
-        in_force, limits = self.geldig(dag)
+        in_force, _limits = self.geldig(dag)
         applies = {
             r.id
             for r in self.rules
@@ -224,6 +236,31 @@ class Evaluator:
             and (not r.noodzaak or nood is not False)
             and self.cond[r.id](env, memo)
         }
+
+        def definitions() -> dict[str, bool]:
+            for d in self.specs.definities:
+                self.definition(d.naam, env, memo)
+            return dict(memo)
+
+        return self.settle(
+            env,
+            dag,
+            applies,
+            Holds(
+                gevolg=lambda g: self.gevolg[id(g)](env, memo),
+                cond=lambda cid: self.cond[cid](env, memo),
+                grens=lambda key: self.grens[key](env, memo),
+                definitions=definitions,
+            ),
+        )
+
+    def settle(self, env: Env, dag: str, applies: set[str], holds: Holds) -> Trace:
+        """The trace, given the rules that apply on ``dag`` and how to tell whether the
+        other conditions hold. The interpreter asks its closures; the compiled path
+        (:mod:`.fast`) reads the bits of its generated code, so both settle
+        exceptions, layers, the verdict and the duties by this one procedure."""
+        nood = env[NOODZAKELIJK]
+        _in_force, limits = self.geldig(dag)
         effective: set[str] = set()
         defeated: list[tuple[str, str]] = []
         for r in self.order:
@@ -266,7 +303,7 @@ class Evaluator:
 
         def attach(items: tuple[Gevolg, ...], source: str, into: list[tuple[str, str]]) -> None:
             for g in items:
-                if self.gevolg[id(g)](env, memo):
+                if holds.gevolg(g):
                     into.append((g.code, source))
 
         for r in deciding:
@@ -277,11 +314,7 @@ class Evaluator:
         covered = any(r.dekt_bijzondere_gegevens for r in deciding)
         used_aanv: list[str] = []
         for a in self.specs.aanvullingen:
-            if (
-                oordeel in a.bij
-                and not (a.behalve_bij_dekking and covered)
-                and self.cond[a.id](env, memo)
-            ):
+            if oordeel in a.bij and not (a.behalve_bij_dekking and covered) and holds.cond(a.id):
                 used_aanv.append(a.id)
                 attach(a.plichten, a.id, plichten)
                 attach(a.voorwaarden, a.id, voorwaarden)
@@ -290,16 +323,12 @@ class Evaluator:
         vvo = ("onbepaald", "")
         for t in self.specs.toekenningen:
             if t.kenmerk == "grondslag":
-                if oordeel in (Oordeel.TOEGESTAAN, Oordeel.VERPLICHT) and self.cond[t.id](
-                    env, memo
-                ):
+                if oordeel in (Oordeel.TOEGESTAAN, Oordeel.VERPLICHT) and holds.cond(t.id):
                     grondslag.append((t.waarde.value, t.id))
-            elif not vvo[1] and self.cond[t.id](env, memo):
+            elif not vvo[1] and holds.cond(t.id):
                 vvo = (t.waarde.value, t.id)
 
-        for d in self.specs.definities:
-            self.definition(d.naam, env, memo)
-        grenzen = tuple(key for key in limits if self.grens[key](env, memo))
+        grenzen = tuple(key for key in limits if holds.grens(key))
         return Trace(
             env=env,
             applies=frozenset(applies),
@@ -313,7 +342,7 @@ class Evaluator:
             voorwaarden=tuple(voorwaarden),
             grondslag=tuple(grondslag),
             verwerkingsverantwoordelijke=vvo,
-            definitions=dict(memo),
+            definitions=holds.definitions(),
             grenzen=grenzen,
             aanvullingen=tuple(used_aanv),
             peildatum=dag,
