@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import random
@@ -173,3 +174,59 @@ def test_workers_and_on_error_need_jsonl() -> None:
     result = run("--workers", "2", "-", stdin=json.dumps(DESIGN_EXAMPLE))
     assert result.exit_code == 2
     assert "only with --jsonl" in result.stderr
+
+
+# -- the quick reading of plain lines (orjson) ----------------------------------------
+
+
+def _variants(rng: random.Random, flow: dict[str, Any]) -> list[bytes]:
+    """Texts of one flow as a caller might write them, and near misses: compact and
+    spaced, in an envelope, a key given twice, an escape, a mutated flow."""
+    from fuzzing import mutate_json
+
+    compact = json.dumps(flow, separators=(",", ":"))
+    out = [compact, json.dumps(flow), json.dumps({"id": rng.randint(0, 99), "flow": flow})]
+    out.append(json.dumps({"flow": flow, "id": "a\u00e9"}, ensure_ascii=False))
+    out.append(json.dumps({"flow": flow, "id": 'quote"d'}))
+    out.append(json.dumps({"flow": flow, "id": "urn:colon"}))
+    out.append(json.dumps({"flow": flow, "id": True}))
+    # a key given twice, first with another value: the strict reader refuses it
+    for text in (compact, json.dumps(flow)):
+        for key in ('"taak":', '"categorie":', '"calamiteit":', '"peildatum":'):
+            at = text.find(key)
+            if at >= 0:
+                out.append(text[:at] + key + '"toeleiding",' + text[at:])
+                out.append(text[:at] + key + "true," + text[at:])
+    out.append(compact.replace('"van":', '"van" :', 1))
+    _what, bad = mutate_json(rng, flow)
+    with contextlib.suppress(TypeError, ValueError, RecursionError):  # not JSON at all
+        out.append(json.dumps(bad, separators=(",", ":")))
+    return [t.encode() for t in out]
+
+
+def test_quick_lines_read_as_the_strict_reader_does(rb: Rulebook) -> None:
+    """Every variant gives the same output line through the quick reading
+    (``engine="compiled"``) as through the strict reader (the evaluator), errors
+    included; a flow is decided first so its raw key is kept for the near misses."""
+    from pettenlogic.cli.jsonl import _quick_line, decide_line
+
+    rng = random.Random(20261129)
+    taken = 0
+    for n in range(400):
+        flow = random_flow(rng)
+        rb.decide(flow, engine="compiled")
+        for text in _variants(rng, flow):
+            got = decide_line(rb, n, text, "nl", "compiled")
+            want = decide_line(rb, n, text, "nl", "evaluator")
+            assert got == want, text
+            taken += _quick_line(rb, n, text, "nl") is not None
+    assert taken > 400  # the plain, valid variants went the quick way
+
+
+def test_a_key_given_twice_is_refused_on_a_compact_line(rb: Rulebook) -> None:
+    line = json.dumps(DESIGN_EXAMPLE, separators=(",", ":"))
+    twice = line.replace('"van":{', '"van":{"taak":"handhaving",', 1)
+    assert twice != line
+    result = run("--jsonl", "--engine", "compiled", "-", stdin=twice + "\n")
+    assert result.exit_code == 2
+    assert "duplicate key" in result.stderr

@@ -4,6 +4,7 @@ Exit codes: 0 decided, 2 invalid input or invalid specs (message on stderr)."""
 
 from __future__ import annotations
 
+import gc
 import sys
 import textwrap
 from pathlib import Path
@@ -150,6 +151,9 @@ def _decide_jsonl(
         fail(f"cannot read {source}: {exc.strerror or exc}")
     shown = "<stdin>" if source == "-" else source
     progress = Progress.for_stream(stream, sys.stderr)
+    # the loaded rulebook lives as long as this command: keep the garbage collector's
+    # full passes (and forked workers' copies) from walking it again and again
+    gc.freeze()
     invalid = decided = 0
     out = sys.stdout
     try:

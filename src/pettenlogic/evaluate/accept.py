@@ -38,11 +38,14 @@ _DOC_KEYS = frozenset({"description", "x-descriptions", "x-bericht", "default", 
 _DOC_KEYS |= {"$schema"}
 
 _OBJECT_KEYS = {"type", "properties", "additionalProperties", "required", "if", "then"}
-#: an absent leaf in a raw key
-MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
-#: JSON ``true`` and ``false`` in a raw key (equal to nothing but themselves)
-TRUE: Any = type("True_", (), {"__repr__": lambda self: "TRUE"})()
-FALSE: Any = type("False_", (), {"__repr__": lambda self: "FALSE"})()
+# Markers in a raw key, equal to nothing but themselves. Bare ``object()`` instances,
+# which the garbage collector does not track: a kept raw key holding only them, str,
+# int, bool and None is left alone by every collection.
+#: an absent leaf
+MISSING: Any = object()
+#: JSON ``true`` and ``false``
+TRUE: Any = object()
+FALSE: Any = object()
 #: stands in for an absent object: empty, so its leaves read as MISSING
 ABSENT: dict[str, Any] = {}  # a plain dict: its ``get`` is the fast one; never written to
 

@@ -134,18 +134,21 @@ class FastPath:
             )
         return mask
 
-    def decide_dict(self, data: dict[str, Any], lang: str) -> Decision | None:
+    def decide_dict(
+        self, data: dict[str, Any], lang: str, members: int | None = None
+    ) -> Decision | None:
         """The decision for a flow dict, or ``None`` when the acceptor does not take it
         (then the full validator decides and words the error).
 
         A flow whose raw key (every leaf as given) was decided before gets that
         decision again, if it names its day or was decided today: equal raw keys are
-        the same JSON flow (see :mod:`.accept`).
+        the same JSON flow (see :mod:`.accept`). With ``members`` (the number of keys
+        the flow's text holds), a flow whose objects hold another number is not taken.
         """
         reader = self.reader
         try:
             k = reader.key(data)
-            if k is None:
+            if k is None or (members is not None and k[-1] != members):
                 return None
             hit = self.seen[lang].get(k)
         except Exception:  # odd input (unhashable values, hostile objects): the slow path
