@@ -138,8 +138,9 @@ def _quick_line(book: Rulebook, number: int, raw: bytes, lang: str) -> str | Non
     return f'{head}"beslissing": {decision_text(decision)}}}'
 
 
-#: decision JSON texts kept, with the decision so its id is not reused meanwhile
-MAX_TEXTS = 100_000
+#: decision JSON texts kept (about 4.5 KB each, with the citations), with the decision
+#: so its id is not reused meanwhile; most lines share a few decisions
+MAX_TEXTS = 5_000
 _texts: dict[int, tuple[Decision, str]] = {}
 
 

@@ -46,10 +46,13 @@ from .codegen import compile_bits
 from .interpreter import PEILDATUM, Env, Evaluator, Holds, Trace
 from .residue import NOODZAKELIJK
 
-#: most decisions kept; past it, new combinations are decided without being kept
-MAX_MEMO = 250_000
-#: most raw flows kept per language (about 1 KB each), for flows asked again
-MAX_SEEN = 32_768
+# The tables are bounded so that memory stays flat on any stream of flows (a decision
+# is about 1.5 KB with its explanation, a kept raw flow about 0.6 KB); past a bound,
+# new entries are computed each time without being kept.
+#: most decisions kept per signature
+MAX_MEMO = 20_000
+#: most raw flows kept per language, for flows asked again
+MAX_SEEN = 16_384
 VAN_TAAK = "van.taak"
 
 
