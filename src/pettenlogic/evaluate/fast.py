@@ -197,6 +197,18 @@ class FastPath:
             self.memo[(lang, dag, applying, open_necessity, other & relevant)] = decision
         return decision
 
+    def trace_env(self, env: Env) -> Trace:
+        """The trace of a validated flow's environment (as :func:`~.interpreter.flatten`
+        gives it), its conditions read from the generated code; nothing is kept. Its
+        ``definitions`` hold only ``beroepsgeheim``, the one a decision reads."""
+        vals = self.values(env)
+        rules, other = self._bits_for(vals[self.i_van])(vals)
+        dag = dag_van(vals[self.i_dag])
+        applying = rules & self._in_force(self.evaluator.epoch(dag), dag)
+        if vals[self.i_nood] is False:
+            applying &= ~self.noodzaak
+        return self._settle(vals, dag, applying, other)
+
     def _settle(self, vals: Values, dag: str, applying: int, other: int) -> Trace:
         """The evaluator's trace for a new signature, its conditions read from the bits
         of the generated code (the same truth values its closures would give)."""

@@ -192,6 +192,7 @@ class Evaluator:
             (r.id, i): comp.compile(g.als) for r in self.rules for i, g in enumerate(r.grenzen)
         }
         self.by_id = {r.id: r for r in self.rules}
+        self._rank = {r.id: (r.rang, r.permissief) for r in self.rules}
         self._bronnen_van: dict[str, tuple[Bron, ...]] = {r.id: r.bronnen for r in self.rules}
         self._bronnen_van.update({a.id: a.bronnen for a in specs.aanvullingen})
         self._toekenning = {t.id: t for t in specs.toekenningen}
@@ -266,8 +267,13 @@ class Evaluator:
         for r in self.order:
             if r.id not in applies:
                 continue
+            layer = self._rank[r.id][0]
             beaten = next(
-                (x.id for x in self.exceptors[r.id] if x.rang >= r.rang and x.id in effective),
+                (
+                    x.id
+                    for x in self.exceptors[r.id]
+                    if self._rank[x.id][0] >= layer and x.id in effective
+                ),
                 None,
             )
             if beaten is None:
@@ -275,13 +281,22 @@ class Evaluator:
             else:
                 defeated.append((r.id, beaten))
         eff_rules = [r for r in self.rules if r.id in effective]
+        # a rule is overridden by the first effective rule (in rule order) of the other
+        # kind (permitting or forbidding) in a higher layer; found once per kind and
+        # layer, so this stays linear in the rules that fire
+        rank = self._rank
+        first_above: dict[tuple[bool, int], str | None] = {}
+        for layer in {rank[r.id][0] for r in eff_rules}:
+            for kind in (True, False):
+                first_above[(kind, layer)] = next(
+                    (s.id for s in eff_rules if rank[s.id][1] is kind and rank[s.id][0] > layer),
+                    None,
+                )
         active: set[str] = set()
         overridden: list[tuple[str, str]] = []
         for r in eff_rules:
-            over = next(
-                (s.id for s in eff_rules if s.rang > r.rang and s.permissief != r.permissief),
-                None,
-            )
+            layer, kind = rank[r.id]
+            over = first_above[(not kind, layer)]
             if over is None:
                 active.add(r.id)
             else:

@@ -28,6 +28,7 @@ import attrs
 import z3
 
 from ..evaluate import Evaluator
+from ..evaluate.fast import FastPath
 from ..evaluate.interpreter import flatten
 from ..evaluate.residue import Residue, fields_read
 from ..model.convert import flow_from_json
@@ -284,6 +285,7 @@ class Finder:
     def __init__(self, specs: Specs, extra: tuple[Any, ...] = (), timeout_ms: int = 20_000) -> None:
         self.specs = specs
         self.ev = Evaluator(specs)
+        self.fast = FastPath(specs, self.ev)
         self.fv = FlowVars("stap.")
         self.c = Compiled(specs, self.fv)
         self.pc = PropertyCompiler({"a": self.c})
@@ -318,8 +320,11 @@ class Finder:
 
     # -- the two interpreters on one step --------------------------------------------
     def satisfies(self, cond: Voorwaarde, env: Env) -> bool:
-        """Permitted, and ``cond`` holds (the evaluator's answer)."""
-        trace = self.ev.trace_env(env)
+        """Permitted, and ``cond`` holds (the Python answer: the compiled path, which the
+        differential tests hold equal to the interpreter)."""
+        # the rule conditions from the generated code (equal conditions, as copies of
+        # rules have, are tested once), settled by the evaluator's own procedure
+        trace = self.fast.trace_env(env)
         if trace.oordeel not in PERMITS:
             return False
         if not cond.needs_decision:
