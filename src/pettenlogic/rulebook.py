@@ -66,11 +66,12 @@ class Rulebook:
         """Decide one flow; raises :class:`~pettenlogic.InvalidInput` on malformed input.
 
         The default ``engine="evaluator"`` runs the interpreter; ``"compiled"``
-        evaluates the conditions partially evaluated for the flow's tasks and
-        category, and reuses the interpreter's decision for a flow whose
-        conditions come out the same (see :mod:`pettenlogic.evaluate.fast`; fast
-        once warm); ``"z3"`` evaluates the compiled Z3 formulas. All three give
-        the same decision (differential tests check it).
+        evaluates the conditions with code generated per ``van.taak``, settles
+        them by the evaluator's own procedure, and reuses that decision for a flow
+        whose conditions come out the same and for a dict asked again (see
+        :mod:`pettenlogic.evaluate.fast`; fast once warm); ``"z3"`` evaluates the
+        compiled Z3 formulas. All three give the same decision (differential tests
+        check it).
 
         ``peildatum`` (an ISO date, or a :class:`datetime.date`) is the day whose law
         decides a flow that names none itself; without either, it is today.
