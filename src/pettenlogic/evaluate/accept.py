@@ -335,9 +335,6 @@ class Reader:
     normal: Callable[[Values, Any], Values | None]
     source: str
 
-    def index(self, path: str) -> int:
-        return self.fields.index(path)
-
     def values(self, data: Any) -> Values | None:
         """The checked leaf values of a flow dict, or ``None`` to send it the slow way."""
         try:

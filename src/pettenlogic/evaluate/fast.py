@@ -30,14 +30,12 @@ schema-compiled acceptor (:mod:`.accept`) that needs no :class:`~pettenlogic.Flo
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
 from typing import Any
 
 import attrs
 
 from ..decision import Decision
-from ..model.flow import Flow
 from ..model.peildatum import dag_van, vandaag
 from ..rules.expr import Expr, Ref
 from ..rules.spec import Specs
@@ -171,18 +169,23 @@ class FastPath:
             table[k] = (day, decision)
         return decision
 
-    def decide(self, vals: Values, lang: str) -> Decision:
-        """The decision for a validated flow's values."""
+    def _conditions(self, vals: Values) -> tuple[str, int, int, int]:
+        """(day, epoch, the rules that apply, the other conditions' bits) of a flow.
+
+        The day is resolved once here (a flow without peildatum means today), so the
+        signature and the settled trace see the same day."""
         rules, other = self._bits_for(vals[self.i_van])(vals)
-        # the day is resolved once here (a flow without peildatum means today), so the
-        # signature and the interpreter see the same day
         dag = dag_van(vals[self.i_dag])
         epoch = self.evaluator.epoch(dag)
         applying = rules & self._in_force(epoch, dag)
-        nood = vals[self.i_nood]
-        if nood is False:
+        if vals[self.i_nood] is False:
             applying &= ~self.noodzaak
-        open_necessity = nood is None and bool(applying & self.noodzaak)
+        return dag, epoch, applying, other
+
+    def decide(self, vals: Values, lang: str) -> Decision:
+        """The decision for a validated flow's values."""
+        dag, epoch, applying, other = self._conditions(vals)
+        open_necessity = vals[self.i_nood] is None and bool(applying & self.noodzaak)
         relevant = self.relevant.get((epoch, applying))
         if relevant is not None:
             # the decision names its day, so decisions are shared between flows of one day
@@ -202,11 +205,7 @@ class FastPath:
         gives it), its conditions read from the generated code; nothing is kept. Its
         ``definitions`` hold only ``beroepsgeheim``, the one a decision reads."""
         vals = self.values(env)
-        rules, other = self._bits_for(vals[self.i_van])(vals)
-        dag = dag_van(vals[self.i_dag])
-        applying = rules & self._in_force(self.evaluator.epoch(dag), dag)
-        if vals[self.i_nood] is False:
-            applying &= ~self.noodzaak
+        dag, _epoch, applying, other = self._conditions(vals)
         return self._settle(vals, dag, applying, other)
 
     def _settle(self, vals: Values, dag: str, applying: int, other: int) -> Trace:
@@ -240,11 +239,3 @@ class FastPath:
                 bits += [lay.gevolg[id(g)] for g in (*a.plichten, *a.voorwaarden)]
         bits += [lay.cond[t.id] for t in self.specs.toekenningen]
         return sum(1 << b for b in set(bits))
-
-
-def _op(flow: Flow, dag: str) -> Flow:
-    """The flow with its day made explicit (so a decision made just after midnight
-    still follows the day its signature was computed for)."""
-    if flow.peildatum is not None:
-        return flow
-    return attrs.evolve(flow, peildatum=datetime.date.fromisoformat(dag))

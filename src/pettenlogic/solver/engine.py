@@ -8,13 +8,14 @@ truth value comes from the compiled formulas, not from the Python evaluator.
 
 from __future__ import annotations
 
+import datetime
 from functools import cached_property
 
+import attrs
 import z3
 
 from ..decision import Decision
 from ..evaluate import Trace, flatten
-from ..evaluate.fast import _op
 from ..model.flow import Flow
 from ..model.peildatum import dag_van
 from ..model.vocabulary import Effect, Oordeel, Verwerkingsverantwoordelijke
@@ -151,3 +152,11 @@ class Z3Engine:
 
 
 __all__ = ["Effect", "Z3Engine"]
+
+
+def _op(flow: Flow, dag: str) -> Flow:
+    """The flow with its day made explicit (so a decision made just after midnight
+    still follows the day its assignment was pinned to)."""
+    if flow.peildatum is not None:
+        return flow
+    return attrs.evolve(flow, peildatum=datetime.date.fromisoformat(dag))
