@@ -88,20 +88,27 @@ def decide_line(
         return LineError(number, ("JSON nested too deeply (a flow is 4 levels deep)",))
     except ValueError as exc:
         return LineError(number, (f"invalid JSON: {show(str(exc), 200)}",))
-    head = f'{{"regel": {number}, '
+    ident: str | int | None = None
     if isinstance(data, dict) and "flow" in data and set(data) <= ENVELOPE_KEYS:
         if "id" in data:
             if not isinstance(data["id"], str | int) or isinstance(data["id"], bool):
                 problem = f"id: must be a string or an integer, got {show(data['id'])}"
                 return LineError(number, (problem,))
-            head += f'"id": {json.dumps(data["id"], ensure_ascii=False)}, '
+            ident = data["id"]
         data = data["flow"]
     try:
         decision = book.decide(data, lang, engine=engine, peildatum=peildatum)
     except InvalidInput as exc:
         return LineError(number, tuple(str(p) for p in exc.problems))
-    # the same text json.dumps gives for {"regel", "id", "beslissing"}, with the
-    # decision's part written once per (shared) decision
+    return _record(number, ident, decision)
+
+
+def _record(number: int, ident: str | int | None, decision: Decision) -> str:
+    """The output line: the same text json.dumps gives for {"regel", "id",
+    "beslissing"}, with the decision's part written once per (shared) decision."""
+    head = f'{{"regel": {number}, '
+    if ident is not None:
+        head += f'"id": {json.dumps(ident, ensure_ascii=False)}, '
     return f'{head}"beslissing": {decision_text(decision)}}}'
 
 
@@ -120,22 +127,19 @@ def _quick_line(book: Rulebook, number: int, raw: bytes, lang: str) -> str | Non
         return None
     if type(data) is not dict:
         return None
-    head = f'{{"regel": {number}, '
     keys = raw.count(b":")
+    ident = None
     if "flow" in data and data.keys() <= ENVELOPE_KEYS:
         if "id" in data:
             ident = data["id"]
             if type(ident) is not str and type(ident) is not int:
                 return None
-            head += f'"id": {json.dumps(ident, ensure_ascii=False)}, '
         keys -= len(data)
         data = data["flow"]
         if type(data) is not dict:
             return None
     decision = book.fast.decide_dict(data, lang, members=keys)
-    if decision is None:
-        return None
-    return f'{head}"beslissing": {decision_text(decision)}}}'
+    return None if decision is None else _record(number, ident, decision)
 
 
 #: decision JSON texts kept (about 4.5 KB each, with the citations), with the decision
