@@ -262,17 +262,18 @@ class Evaluator:
         exceptions, layers, the verdict and the duties by this one procedure."""
         nood = env[NOODZAKELIJK]
         _in_force, limits = self.geldig(dag)
+        rank = self._rank  # rule id -> (layer, permitting)
         effective: set[str] = set()
         defeated: list[tuple[str, str]] = []
         for r in self.order:
             if r.id not in applies:
                 continue
-            layer = self._rank[r.id][0]
+            layer = rank[r.id][0]
             beaten = next(
                 (
                     x.id
                     for x in self.exceptors[r.id]
-                    if self._rank[x.id][0] >= layer and x.id in effective
+                    if x.id in effective and rank[x.id][0] >= layer
                 ),
                 None,
             )
@@ -284,7 +285,6 @@ class Evaluator:
         # a rule is overridden by the first effective rule (in rule order) of the other
         # kind (permitting or forbidding) in a higher layer; found once per kind and
         # layer, so this stays linear in the rules that fire
-        rank = self._rank
         first_above: dict[tuple[bool, int], str | None] = {}
         for layer in {rank[r.id][0] for r in eff_rules}:
             for kind in (True, False):
