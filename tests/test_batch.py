@@ -106,10 +106,14 @@ def test_jsonl_skip_decides_the_valid_lines_and_caps_the_report() -> None:
         ('{"id": [1], "flow": {}}', "id: must be a string or an integer"),
         ('{"id": "x", "flow": {"van": 1}}', "van: wrong type"),
         ("17", "a flow must be a JSON object"),
+        ('{"flow": {"van": {"taak": 18446744073709551616}}}', "van.taak"),
+        ('{"flow": {}, "id": 99999999999999999999999}', "gegevens: required field"),
+        ('{"x": 1' + "0" * 5_000 + "}", "invalid JSON"),
     ],
 )
-def test_jsonl_bad_lines_are_clean_errors(line: str, fragment: str) -> None:
-    result = run("--jsonl", "-", stdin=line + "\n")
+@pytest.mark.parametrize("engine", ["evaluator", "compiled"])  # compiled: the quick reading
+def test_jsonl_bad_lines_are_clean_errors(line: str, fragment: str, engine: str) -> None:
+    result = run("--jsonl", "--engine", engine, "-", stdin=line + "\n")
     assert result.exit_code == 2
     assert result.stdout == ""
     assert fragment in result.stderr
