@@ -178,6 +178,41 @@ def test_sharing_that_ignores_a_duty_is_caught(monkeypatch: pytest.MonkeyPatch) 
     assert any(r is not None for r in reports)
 
 
+def _settled_report(rb: Rulebook, data: dict[str, Any]) -> str | None:
+    """Where the shared trace of a flow's signature differs from the evaluator's own."""
+    flow = flow_from_json(data)
+    want = rb.evaluator.trace(flow)
+    trace, decision = rb.fast.settled(flatten(flow))
+    got = (trace.oordeel, trace.effective, [r.id for r in trace.deciding], decision)
+    expected = (
+        want.oordeel,
+        want.effective,
+        [r.id for r in want.deciding],
+        rb.evaluator.decision(want, explained=False),
+    )
+    return None if got == expected else f"{json.dumps(data)}\n  {got}\n  {expected}"
+
+
+def test_shared_traces_agree_with_the_interpreter(fresh: Rulebook) -> None:
+    """The chain search reads verdicts, effective and deciding rules from one trace per
+    signature: on seeded flows they are the interpreter's, and traces were shared."""
+    rng = random.Random(SEED + 3)
+    bad = [r for r in (_settled_report(fresh, random_flow(rng)) for _ in range(3_000)) if r]
+    assert not bad, "\n".join(bad[:3])
+    assert 0 < len(fresh.fast.traces) < 3_000
+
+
+def test_trace_sharing_that_ignores_a_condition_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The check has teeth: sharing traces by the applying rules alone (relevance mask 0)
+    gives some flow another flow's decision."""
+    broken = load_rulebook()
+    monkeypatch.setattr(broken.fast, "_relevance", lambda trace: 0)
+    rng = random.Random(SEED + 3)
+    assert any(_settled_report(broken, random_flow(rng)) for _ in range(3_000))
+
+
 def test_flow_objects_agree(fresh: Rulebook) -> None:
     rng = random.Random(SEED + 1)
     for _ in range(500):

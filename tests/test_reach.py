@@ -27,11 +27,11 @@ from pettenlogic import Rulebook, flow_from_json, flow_to_json
 from pettenlogic.cli import main
 from pettenlogic.evaluate.residue import fields_read
 from pettenlogic.model.fields import flow_fields
-from pettenlogic.rules.expr import TRUE
+from pettenlogic.rules.expr import TRUE, And, Cmp
 from pettenlogic.rules.loader import SpecError, load_specs
 from pettenlogic.solver import reach as reach_module
-from pettenlogic.solver.edges import Finder
-from pettenlogic.solver.places import step_fields
+from pettenlogic.solver.edges import Finder, Steps
+from pettenlogic.solver.places import data_fields, step_fields
 from pettenlogic.solver.properties import load_properties
 from pettenlogic.solver.prove import Outcome, Prover
 from pettenlogic.solver.reach import GEHEIM, NOT_GEHEIM, Reachability, Stages, Vraag, _bfs
@@ -189,6 +189,56 @@ def test_bundled_chain_properties(bundled: Any) -> None:
     assert all(o.as_expected for o in outcomes.values()), outcomes
 
 
+def test_one_data_class_per_key_finds_the_same_chains(
+    bundled: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chain search visits one data class per key (``Steps.data_key``, the stage-one
+    residues of every step relation): searching every data class on its own gives the
+    same outcomes and chains through the same places with the same data (the witnesses'
+    circumstances may differ: they come from the pool and Z3 models met on the way)."""
+    _rb, props, outcomes = bundled
+    monkeypatch.setattr(Steps, "data_key", lambda self, di: di)
+    prover = Prover(load_specs(None))
+
+    def places(o: Outcome) -> Any:
+        steps = (o.tegenvoorbeeld or {}).get("keten", [])
+        return o.uitkomst, [(f["gegevens"], f["van"], f["naar"]) for f in steps]
+
+    for name, prop in props.items():
+        assert places(prover.prove(prop)) == places(outcomes[name]), name
+
+
+def test_a_question_about_one_data_class_is_not_answered_for_its_twin(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A data class whose rule classes equal an earlier one's (the rules treat their data
+    alike) is still searched when the question tells them apart: questions that single
+    out such a class get the answers of a search of every data class on its own."""
+    specs = load_specs(None)
+    reach = Reachability(specs)
+    rules = reach.steps(TRUE).base
+    first: dict[int, int] = {}
+    twins = []
+    for di, vast in enumerate(reach.finder.vasts):
+        if first.setdefault(id(rules.after_data(di)), di) != di and vast[1] is None:
+            twins.append(vast)
+    picks = random.Random(3).sample(twins, 3)
+    fields = data_fields()
+    questions = [
+        Vraag(begin=And(tuple(Cmp(f, "==", v) for f, v in zip(fields, vast, strict=True) if v)))
+        for vast in picks
+    ]
+
+    def answers(r: Reachability) -> list[Any]:
+        chains = [r.shortest(q) for q in questions]
+        return [k and [(f["gegevens"], f["van"], f["naar"]) for f in k.stappen] for k in chains]
+
+    shared = answers(reach)
+    monkeypatch.setattr(Steps, "data_key", lambda self, di: di)
+    assert shared == answers(Reachability(specs))
+    assert any(shared), "no question has an answer: the comparison would be idle"
+
+
 def test_the_witness_chain_goes_through_handhaving(bundled: Any) -> None:
     """The property built to have a witness: fraud signals reach the police in two steps,
     not one, and only through the college's enforcement."""
@@ -228,17 +278,21 @@ def test_steps_agree_with_z3_triple_by_triple() -> None:
     triples = rng.sample(steps.triples(), 40)
     triples += [t for t in steps.triples() if not steps.has(t)][::97][:20]
     for t in triples:
-        env = finder.known(t)
-        s = z3.Solver()
-        s.add(*finder.fv.well_formed())
-        s.add(z3.Or(finder.c.is_verdict[o] for o in _permits()))
-        for path, value in env.items():
-            s.add(finder.c.ec.equals(path, value))
-        assert (s.check() == z3.sat) == steps.has(t), t
+        assert _z3_step(finder, t) == steps.has(t), t
         if steps.has(t):
             witness = steps.env(t)
             assert witness is not None
             assert finder.ev.trace_env(witness).oordeel.value in PERMITS
+
+
+def _z3_step(finder: Finder, t: tuple[int, int, int]) -> bool:
+    """Whether a direct Z3 query on this one triple finds a permitted flow."""
+    s = z3.Solver()
+    s.add(*finder.fv.well_formed())
+    s.add(z3.Or(finder.c.is_verdict[o] for o in _permits()))
+    for path, value in finder.known(t).items():
+        s.add(finder.c.ec.equals(path, value))
+    return bool(s.check() == z3.sat)
 
 
 @pytest.fixture(scope="module")

@@ -106,6 +106,7 @@ class FastPath:
         self.in_force: dict[int, int] = {}  # epoch -> mask of the rules in force
         self.relevant: dict[tuple[int, int], int] = {}  # (epoch, applying) -> mask
         self.memo: dict[tuple[Any, ...], Decision] = {}
+        self.traces: dict[tuple[Any, ...], tuple[Trace, Decision]] = {}
         # per language: raw key -> (day, or None when the flow names it; decision)
         self.seen: dict[str, dict[Values, tuple[str | None, Decision]]] = {
             lang: {} for lang in ("nl", "en")
@@ -182,31 +183,55 @@ class FastPath:
             applying &= ~self.noodzaak
         return dag, epoch, applying, other
 
+    def _signature(self, vals: Values, dag: str, epoch: int, applying: int, other: int) -> Any:
+        """What a decision depends on besides the language, or None while the relevance
+        mask of these applying rules is not learnt yet."""
+        relevant = self.relevant.get((epoch, applying))
+        if relevant is None:
+            return None
+        open_necessity = vals[self.i_nood] is None and bool(applying & self.noodzaak)
+        return (dag, applying, open_necessity, other & relevant)
+
+    def _learn(self, vals: Values, dag: str, epoch: int, applying: int, other: int) -> Any:
+        """Settle a new signature: its trace, and the signature (now that the relevance
+        mask of its applying rules is known)."""
+        trace = self._settle(vals, dag, applying, other)
+        if (epoch, applying) not in self.relevant:
+            self.relevant[(epoch, applying)] = self._relevance(trace)
+        return trace, self._signature(vals, dag, epoch, applying, other)
+
     def decide(self, vals: Values, lang: str) -> Decision:
         """The decision for a validated flow's values."""
-        dag, epoch, applying, other = self._conditions(vals)
-        open_necessity = vals[self.i_nood] is None and bool(applying & self.noodzaak)
-        relevant = self.relevant.get((epoch, applying))
-        if relevant is not None:
-            # the decision names its day, so decisions are shared between flows of one day
-            decision = self.memo.get((lang, dag, applying, open_necessity, other & relevant))
-            if decision is not None:
-                return decision
-        trace = self._settle(vals, dag, applying, other)
-        if relevant is None:
-            relevant = self.relevant[(epoch, applying)] = self._relevance(trace)
+        dag, epoch, applying, other = found = self._conditions(vals)
+        sig = self._signature(vals, *found)
+        # the decision names its day, so decisions are shared between flows of one day
+        decision = None if sig is None else self.memo.get((lang, sig))
+        if decision is not None:
+            return decision
+        trace, sig = self._learn(vals, dag, epoch, applying, other)
         decision = self.evaluator.decision(trace, lang)
         if len(self.memo) < MAX_MEMO:
-            self.memo[(lang, dag, applying, open_necessity, other & relevant)] = decision
+            self.memo[(lang, sig)] = decision
         return decision
 
-    def trace_env(self, env: Env) -> Trace:
-        """The trace of a validated flow's environment (as :func:`~.interpreter.flatten`
-        gives it), its conditions read from the generated code; nothing is kept. Its
+    def settled(self, env: Env) -> tuple[Trace, Decision]:
+        """The trace and unexplained decision of a validated flow's environment (as
+        :func:`~.interpreter.flatten` gives it), shared by every flow of its signature:
+        the chain search asks for thousands of flows that differ in nothing relevant.
+
+        The trace is that of the first flow of the signature, so its ``env`` is that
+        flow's: read the fields of a flow from its own environment. Its
         ``definitions`` hold only ``beroepsgeheim``, the one a decision reads."""
         vals = self.values(env)
-        dag, _epoch, applying, other = self._conditions(vals)
-        return self._settle(vals, dag, applying, other)
+        found = self._conditions(vals)
+        sig = self._signature(vals, *found)
+        hit = None if sig is None else self.traces.get(sig)
+        if hit is None:
+            trace, sig = self._learn(vals, *found)
+            hit = (trace, self.evaluator.decision(trace, explained=False))
+            if len(self.traces) < MAX_MEMO:
+                self.traces[sig] = hit
+        return hit
 
     def _settle(self, vals: Values, dag: str, applying: int, other: int) -> Trace:
         """The evaluator's trace for a new signature, its conditions read from the bits

@@ -177,14 +177,22 @@ class Classes:
         self._distinct: dict[Any, Any] = {}
         self._rows: dict[int, tuple[int, ...]] = {}
 
-    def _after_van(self, di: int, ui: int) -> Any:
-        """The residues once the data and the van place are known (stages 1 and 2)."""
+    def after_data(self, di: int) -> Any:
+        """The residues once the data is known (stage 1), one object per distinct value:
+        data classes with the same residues fall into the same classes everywhere."""
         r1 = self._stage1.get(di)
         if r1 is None:
             r1 = self.c.residues.of(
                 self.numbered, data_env(self.c.vasts[di]), ("data", di), defs=True
             )
             r1 = self._stage1[di] = self._distinct.setdefault(r1, r1)
+        return r1
+
+    def _after_van(self, di: int, ui: int) -> Any:
+        """The residues once the data and the van place are known (stages 1 and 2)."""
+        r1 = self._stage1.get(di)
+        if r1 is None:
+            r1 = self.after_data(di)
         k2 = (id(r1), ui)
         r2 = self._stage2.get(k2)
         if r2 is None:
@@ -251,6 +259,11 @@ class Steps:
             return None
         return {**self.finder.known(t), **vec}
 
+    def data_key(self, di: int) -> tuple[int, int]:
+        """Equal for data classes whose triples fall into the same classes for every
+        (van, naar): such data classes have the same steps."""
+        return (id(self.base.after_data(di)), id(self.own.after_data(di)))
+
     def has(self, t: Triple) -> bool:
         return self.vector(t) is not None
 
@@ -261,8 +274,13 @@ class Steps:
         key = (id(base), id(own))
         found = self._rows.get(key)
         if found is None:
-            found = tuple(self.has((di, ui, vi)) for vi in range(len(self.plaatsen)))
-            self._rows[key] = found
+            vectors = self._vectors
+            out = []
+            for vi, pair in enumerate(zip(base, own, strict=True)):
+                if pair not in vectors:
+                    vectors[pair] = self.finder.decide_class((di, ui, vi), self.cond, self, pair)
+                out.append(vectors[pair] is not None)
+            found = self._rows[key] = tuple(out)
         return found
 
     def successors_of(self, di: int, ui: int) -> list[int]:
@@ -323,13 +341,14 @@ class Finder:
         """Permitted, and ``cond`` holds (the Python answer: the compiled path, which the
         differential tests hold equal to the interpreter)."""
         # the rule conditions from the generated code (equal conditions, as copies of
-        # rules have, are tested once), settled by the evaluator's own procedure
-        trace = self.fast.trace_env(env)
+        # rules have, are tested once), settled by the evaluator's own procedure once
+        # per signature
+        trace, decision = self.fast.settled(env)
         if trace.oordeel not in PERMITS:
             return False
         if not cond.needs_decision:
             return self._check(cond.expr)(env)
-        side = Side(env, trace, self.ev.decision(trace, explained=False), self.specs.regels)
+        side = Side(env, trace, decision, self.specs.regels)
         return holds(cond.expr, {"a": side}, self.ev)
 
     def _check(self, expr: Any) -> Callable[[Env], bool]:

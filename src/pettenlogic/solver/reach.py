@@ -113,8 +113,15 @@ class Reachability:
             last_geheim=self.steps(conjoin(vraag.einde, vraag.stap, GEHEIM)),
         )
         n = len(self.finder.plaatsen)
+        relations = (single, *attrs.astuple(stages, recurse=False))
         best: list[ChainStep] | None = None
+        done: set[tuple[tuple[int, int], ...]] = set()
         for di in range(len(self.finder.vasts)):
+            # a data class with the same classes as one searched before has its steps
+            key = tuple(s.data_key(di) for s in relations)
+            if key in done:
+                continue
+            done.add(key)
             one = next(
                 ((di, u, v) for u in range(n) for v, ok in enumerate(single.row(di, u)) if ok),
                 None,
