@@ -27,14 +27,16 @@ from pettenlogic import Rulebook, flow_from_json, flow_to_json
 from pettenlogic.cli import main
 from pettenlogic.evaluate.residue import fields_read
 from pettenlogic.model.fields import flow_fields
+from pettenlogic.model.vocabulary import Oordeel
 from pettenlogic.rules.expr import TRUE, And, Cmp
 from pettenlogic.rules.loader import SpecError, load_specs
 from pettenlogic.solver import reach as reach_module
 from pettenlogic.solver.edges import Finder, Steps
 from pettenlogic.solver.places import data_fields, step_fields
 from pettenlogic.solver.properties import load_properties
-from pettenlogic.solver.prove import Outcome, Prover
+from pettenlogic.solver.prove import InternalMismatch, Outcome, Prover
 from pettenlogic.solver.reach import GEHEIM, NOT_GEHEIM, Reachability, Stages, Vraag, _bfs
+from strategies import random_flow
 
 PERMITS = {"toegestaan", "verplicht"}
 BEHANDEL = {"behandelgegevens", "diagnose", "behandelplan"}
@@ -298,6 +300,27 @@ def _z3_step(finder: Finder, t: tuple[int, int, int]) -> bool:
 @pytest.fixture(scope="module")
 def finder() -> Finder:
     return Finder(load_specs(None))
+
+
+def test_the_replays_z3_verdict_is_the_evaluators(finder: Finder) -> None:
+    """A chain step is replayed through the Z3 formulas of the finder (substituted and
+    simplified): on seeded flows of every day, they give the evaluator's verdict."""
+    rng = random.Random(13)
+    for _ in range(300):
+        flow = flow_from_json(random_flow(rng))
+        assert finder.z3_verdict(flow) is finder.ev.decide(flow).oordeel, flow_to_json(flow)
+
+
+def test_a_chain_step_z3_does_not_permit_stops_the_proof(
+    bundled: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The replay has teeth: when the Z3 formulas refuse a step of the witness chain,
+    the prover reports the mismatch instead of the chain."""
+    _rb, props, _outcomes = bundled
+    prover = Prover(load_specs(None))
+    monkeypatch.setattr(Finder, "z3_verdict", lambda self, flow: Oordeel.VERBODEN)
+    with pytest.raises(InternalMismatch, match="Z3 says verboden"):
+        prover.prove(props[FRAUD_CHAIN])
 
 
 def _fixed_fields(finder: Finder, t: tuple[int, int, int]) -> set[str]:

@@ -79,17 +79,20 @@ class Const:
     value: bool
 
 
-@attrs.frozen
+# The composite expressions keep their hash: expressions are dict keys throughout the
+# compiled path and the solver (residues, memo tables), and an uncached hash walks the
+# whole tree every time.
+@attrs.frozen(cache_hash=True)
 class Not:
     operand: Expr
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class And:
     operands: tuple[Expr, ...]
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Or:
     operands: tuple[Expr, ...]
 

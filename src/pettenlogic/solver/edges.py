@@ -32,6 +32,7 @@ from ..evaluate.fast import FastPath
 from ..evaluate.interpreter import flatten
 from ..evaluate.residue import Residue, fields_read
 from ..model.convert import flow_from_json
+from ..model.flow import Flow
 from ..model.peildatum import dagnummer, vandaag
 from ..model.vocabulary import Effect, Oordeel
 from ..rules.expr import And, Const, Expr
@@ -107,9 +108,13 @@ class _Residues:
         self.defs = defs
         self.reads: dict[int, tuple[Any, frozenset[str]]] = {}  # id -> (expr kept alive, fields)
         # every residue made is interned, so equal residues of different triples are one
-        # object and a residue's specialisation for a place is computed once (by id)
-        self._interned: dict[Any, Any] = {}
+        # object and a residue's specialisation for a place is computed once (by id);
+        # False is interned first, so a residue that became False *is* FALSE
+        self._interned: dict[Any, Any] = {FALSE: FALSE}
         self._memo: dict[tuple[int, Any], tuple[Any, Any]] = {}
+        # (id of a numbered tuple, stage) -> (the tuple kept alive, its entries without
+        # those already False, the positions among them to evaluate at that stage)
+        self._split: dict[tuple[int, str], tuple[Any, tuple[Any, ...], tuple[int, ...]]] = {}
 
     def _fields(self, e: Any) -> frozenset[str]:
         hit = self.reads.get(id(e))
@@ -117,29 +122,52 @@ class _Residues:
             hit = self.reads[id(e)] = (e, frozenset(fields_read([e])))
         return hit[1]
 
+    def _parts(
+        self, exprs: tuple[tuple[int, Any], ...], known: Env, stage: str, defs: bool
+    ) -> tuple[tuple[Any, ...], tuple[int, ...]]:
+        """The entries that are not False, and the positions among them of those that
+        read the stage's fields (every place of a stage knows the same fields)."""
+        hit = self._split.get((id(exprs), stage))
+        if hit is None:
+            kept = tuple(p for p in exprs if p[1] != FALSE)
+            todo = tuple(
+                k
+                for k, (_i, e) in enumerate(kept)
+                if not isinstance(e, Const) and (defs or not self._fields(e).isdisjoint(known))
+            )
+            hit = self._split[(id(exprs), stage)] = (exprs, kept, todo)
+        return hit[1], hit[2]
+
     def of(
         self, exprs: tuple[tuple[int, Any], ...], known: Env, where: Any, defs: bool = False
     ) -> tuple[tuple[int, Any], ...]:
         """The residues, without those that became False (``defs``: inline definitions).
 
-        ``where`` names ``known`` (the same name, the same values): the residue of an
-        expression for it is remembered, since thousands of triples share expressions.
+        ``where`` = (stage, index) names ``known`` (the same name, the same values; the
+        same stage, the same fields): the residue of an expression for it is
+        remembered, since thousands of triples share expressions.
         """
+        kept, todo = self._parts(exprs, known, where[0], defs)
+        if not todo:
+            return kept
         r = Residue(self.defs if defs else {}, known)
-        out = []
+        out: list[Any] = list(kept)
         memo, interned = self._memo, self._interned
-        for i, e in exprs:
-            if not isinstance(e, Const) and (defs or not self._fields(e).isdisjoint(known)):
-                key = (id(e), where)
-                hit = memo.get(key)
-                if hit is None:
-                    done = r.of(e)
-                    # e is kept with its residue, so its id is never reused while cached
-                    hit = memo[key] = (e, interned.setdefault(done, done))
-                e = hit[1]
-            if e != FALSE:
-                out.append((i, e))
-        return tuple(out)
+        dropped = False
+        for k in todo:
+            i, e = kept[k]
+            key = (id(e), where)
+            hit = memo.get(key)
+            if hit is None:
+                done = r.of(e)
+                # e is kept with its residue, so its id is never reused while cached
+                hit = memo[key] = (e, interned.setdefault(done, done))
+            if hit[1] is FALSE:
+                out[k] = None
+                dropped = True
+            else:
+                out[k] = (i, hit[1])
+        return tuple(p for p in out if p is not None) if dropped else tuple(out)
 
 
 class Classifier:
@@ -332,6 +360,9 @@ class Finder:
                 self.permitting.add(i)
         self.rule_conditions = list(conditions)
         self.z3_checks = 0
+        # the Z3 terms of the queries, made once: a step condition, a field's value
+        self._z3_conditions: dict[Any, z3.BoolRef] = {}
+        self._z3_values: dict[tuple[str, Any], z3.BoolRef] = {}
 
     def index(self, place: Plaats) -> int:
         return self.plaatsen.index(place)
@@ -350,6 +381,17 @@ class Finder:
             return self._check(cond.expr)(env)
         side = Side(env, trace, decision, self.specs.regels)
         return holds(cond.expr, {"a": side}, self.ev)
+
+    @serialized
+    def z3_verdict(self, flow: Flow) -> Oordeel:
+        """The verdict of this rule set's Z3 formulas for a concrete flow: its values
+        substituted and the verdict term simplified to a constant (as the Z3 engine
+        decides, without the other terms the engine packs for a trace)."""
+        term = z3.simplify(z3.substitute(self.c.verdict, *self.fv.assignment(flow)))
+        try:
+            return Oordeel(str(term))
+        except ValueError:
+            raise RuntimeError(f"Z3 did not reduce the verdict to a value: {term}") from None
 
     def _check(self, expr: Any) -> Callable[[Env], bool]:
         fn = self._compiled.get(expr)
@@ -421,11 +463,18 @@ class Finder:
         """A permitted flow with the ``known`` fields satisfying ``cond``, or None (unsat)."""
         ec = self.c.ec
         s = self.solver
+        values, conditions = self._z3_values, self._z3_conditions
         s.push()
         try:
-            for path, value in known.items():
-                s.add(ec.equals(path, value))
-            s.add(self.pc.compile(cond.expr))
+            for item in known.items():
+                term = values.get(item)
+                if term is None:
+                    term = values[item] = ec.equals(*item)
+                s.add(term)
+            term = conditions.get(cond.expr)
+            if term is None:
+                term = conditions[cond.expr] = self.pc.compile(cond.expr)
+            s.add(term)
             self.z3_checks += 1
             result = s.check()
             if result == z3.unsat:

@@ -36,7 +36,6 @@ from ..model.convert import flow_from_json, flow_to_json
 from ..rules.expr import TRUE, And, Cmp, Not, Ref
 from ..rules.spec import Specs
 from .edges import PERMITS, Finder, Steps, Voorwaarde
-from .engine import Z3Engine
 from .guard import serialized
 from .places import Plaats, data_classes, data_fields, show_data
 from .properties import Eigenschap
@@ -89,13 +88,6 @@ class Reachability:
     def __init__(self, specs: Specs, extra: tuple[Any, ...] = (), timeout_ms: int = 20_000) -> None:
         self.specs = specs
         self.finder = Finder(specs, extra, timeout_ms)
-        self._z3: Z3Engine | None = None
-
-    @property
-    def z3(self) -> Z3Engine:
-        if self._z3 is None:
-            self._z3 = Z3Engine(self.specs)
-        return self._z3
 
     def steps(self, expr: Any) -> Steps:
         return self.finder.steps(Voorwaarde.of(expr))
@@ -137,7 +129,7 @@ class Reachability:
 
     @serialized
     def _replay(self, vraag: Vraag, chain: list[ChainStep]) -> Keten:
-        """Decide every step again with the evaluator and the Z3 engine; both must permit,
+        """Decide every step again with the evaluator and the Z3 formulas; both must permit,
         and a step out of a dossier under secrecy must be one of someone bound by it."""
         flows, decisions = [], []
         ev = self.finder.ev
@@ -146,7 +138,7 @@ class Reachability:
             assert env is not None, "a chain step without a flow"
             flow = flow_from_json(_json(env))
             decision = ev.decide(flow)
-            z3_verdict = self.z3.trace(flow).oordeel
+            z3_verdict = self.finder.z3_verdict(flow)
             if decision.oordeel not in PERMITS or z3_verdict is not decision.oordeel:
                 raise InternalMismatch(
                     f"chain step {i + 1}: the evaluator says {decision.oordeel.value}, "
