@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import operator
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any, cast
 
 import z3
@@ -312,18 +313,31 @@ class Compiled:
     def _toekenning(self, tid: str):
         return next(t for t in self.specs.toekenningen if t.id == tid)
 
-    def cites(self, match: Callable[[Bron], bool]) -> z3.BoolRef:
-        """The decision's citations include a source matching ``match``."""
-        terms = [self.deciding[r.id] for r in self.rules if any(match(b) for b in r.bronnen)]
-        terms += [
-            self.aanvulling_used[a.id]
-            for a in self.specs.aanvullingen
-            if any(match(b) for b in a.bronnen)
-        ]
+    @cached_property
+    def _citing(self) -> dict[Bron, set[int]]:
+        """Per source: the positions in :attr:`_citation_terms` of what cites it."""
+        out: dict[Bron, set[int]] = {}
+        for i, (bronnen, _term) in enumerate(self._citation_terms):
+            for b in bronnen:
+                out.setdefault(b, set()).add(i)
+        return out
+
+    @cached_property
+    def _citation_terms(self) -> list[tuple[tuple[Bron, ...], z3.BoolRef]]:
+        """What can cite, in order: the rules (when deciding), the aanvullingen (when
+        used), the toekenningen (when they give the ground or choose the controller)."""
+        out = [(r.bronnen, self.deciding[r.id]) for r in self.rules]
+        out += [(a.bronnen, self.aanvulling_used[a.id]) for a in self.specs.aanvullingen]
         for t in self.specs.toekenningen:
-            if any(match(b) for b in t.bronnen):
-                if t.kenmerk == "grondslag":
-                    terms.append(self.grondslag_used[t.id])
-                else:
-                    terms.append(self.vvo_chosen[t.id])
-        return z3.Or(terms)
+            used = self.grondslag_used if t.kenmerk == "grondslag" else self.vvo_chosen
+            out.append((t.bronnen, used[t.id]))
+        return out
+
+    def cites(self, match: Callable[[Bron], bool]) -> z3.BoolRef:
+        """The decision's citations include a source matching ``match`` (each distinct
+        source is matched once; the terms keep the order of what cites)."""
+        hits: set[int] = set()
+        for b, where in self._citing.items():
+            if match(b):
+                hits |= where
+        return z3.Or([self._citation_terms[i][1] for i in sorted(hits)])

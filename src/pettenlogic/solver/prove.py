@@ -183,8 +183,10 @@ class Prover:
 
     def pair(self) -> tuple[dict[str, FlowVars], dict[str, Compiled]]:
         if self._pair is None:
-            fvs = {s: FlowVars(s + ".") for s in ("a", "b")}
-            self._pair = (fvs, {s: Compiled(self.specs, fv) for s, fv in fvs.items()})
+            # side a is the single flow's compilation (the same variables, ``a.``)
+            fv_a, c_a = self.single()
+            fv_b = FlowVars("b.")
+            self._pair = ({"a": fv_a, "b": fv_b}, {"a": c_a, "b": Compiled(self.specs, fv_b)})
         return self._pair
 
     def negation(self, prop: Eigenschap) -> tuple[list[z3.BoolRef], dict[str, FlowVars]]:
