@@ -328,12 +328,22 @@ class Finder:
     """Finds permitted steps for one rule set; compiled once, used for many queries."""
 
     @serialized
-    def __init__(self, specs: Specs, extra: tuple[Any, ...] = (), timeout_ms: int = 20_000) -> None:
+    def __init__(
+        self,
+        specs: Specs,
+        extra: tuple[Any, ...] = (),
+        timeout_ms: int = 20_000,
+        compiled: tuple[FlowVars, Compiled] | None = None,
+    ) -> None:
+        """``compiled``: these rules already compiled over some variables (the prover's
+        single flow), shared instead of compiled again; the finder has its own solver."""
         self.specs = specs
         self.ev = Evaluator(specs)
         self.fast = FastPath(specs, self.ev)
-        self.fv = FlowVars("stap.")
-        self.c = Compiled(specs, self.fv)
+        if compiled is None:
+            fv = FlowVars("stap.")
+            compiled = (fv, Compiled(specs, fv))
+        self.fv, self.c = compiled
         self.pc = PropertyCompiler({"a": self.c})
         self.solver = z3.Solver()
         self.solver.set("timeout", timeout_ms)

@@ -172,7 +172,7 @@ class Prover:
         if self._chains is None:
             from .reach import ChainProver
 
-            self._chains = ChainProver(self.specs, self.timeout_ms)
+            self._chains = ChainProver(self.specs, self.timeout_ms, self.single())
         return self._chains
 
     def single(self) -> tuple[FlowVars, Compiled]:

@@ -35,11 +35,13 @@ import attrs
 from ..model.convert import flow_from_json, flow_to_json
 from ..rules.expr import TRUE, And, Cmp, Not, Ref
 from ..rules.spec import Specs
+from .compiler import Compiled
 from .edges import PERMITS, Finder, Steps, Voorwaarde
 from .guard import serialized
 from .places import Plaats, data_classes, data_fields, show_data
 from .properties import Eigenschap
 from .prove import InternalMismatch, Outcome
+from .sorts import FlowVars
 
 
 @attrs.frozen
@@ -85,9 +87,15 @@ def place_condition(path: str, value: str | None) -> Any:
 class Reachability:
     """Reachability over one rule set; steps are computed once per condition."""
 
-    def __init__(self, specs: Specs, extra: tuple[Any, ...] = (), timeout_ms: int = 20_000) -> None:
+    def __init__(
+        self,
+        specs: Specs,
+        extra: tuple[Any, ...] = (),
+        timeout_ms: int = 20_000,
+        compiled: tuple[FlowVars, Compiled] | None = None,
+    ) -> None:
         self.specs = specs
-        self.finder = Finder(specs, extra, timeout_ms)
+        self.finder = Finder(specs, extra, timeout_ms, compiled)
 
     def steps(self, expr: Any) -> Steps:
         return self.finder.steps(Voorwaarde.of(expr))
@@ -288,16 +296,25 @@ class ChainProver:
     """Proves chain properties (``keten:``); one :class:`Reachability` per set of data
     classes, so a property that compares the age at a new value gets its own."""
 
-    def __init__(self, specs: Specs, timeout_ms: int = 20_000) -> None:
+    def __init__(
+        self,
+        specs: Specs,
+        timeout_ms: int = 20_000,
+        compiled: tuple[FlowVars, Compiled] | None = None,
+    ) -> None:
+        """``compiled``: the rules compiled once, shared by every :class:`Reachability`."""
         self.specs = specs
         self.timeout_ms = timeout_ms
+        self.compiled = compiled
         self._by_classes: dict[tuple[Any, ...], Reachability] = {}
 
     def reachability(self, exprs: tuple[Any, ...]) -> Reachability:
         classes = tuple(data_classes(self.specs, exprs))
         found = self._by_classes.get(classes)
         if found is None:
-            found = self._by_classes[classes] = Reachability(self.specs, exprs, self.timeout_ms)
+            found = self._by_classes[classes] = Reachability(
+                self.specs, exprs, self.timeout_ms, self.compiled
+            )
         return found
 
     def prove(self, prop: Eigenschap) -> Outcome:
