@@ -1289,6 +1289,43 @@ def test_cli_prove_broken_copy_exit_1(tmp_path: Path) -> None:
     )
 
 
+FRAUD_CHAIN = "fraudesignalen-uit-jeugdhulp-bereiken-politie-via-handhaving"
+
+
+def test_cli_prove_in_workers_gives_the_same_outcomes_in_order(tmp_path: Path) -> None:
+    """``--workers 2`` proves in forked processes (the chain properties together, the
+    others one by one): the same outcomes, in the same order, with the same exit code;
+    on a broken copy, so that a counterexample and a witness chain come back too."""
+    case = next(c for c in BREAKAGES if c.prop == "meldrechten-zijn-geen-meldplichten")
+    folder = _broken(tmp_path, case)
+    names = [FRAUD_CHAIN, case.prop, "werkgever-nooit-beslissend", "route-a-nooit-verwerking"]
+    args = ["prove", "--rules", str(folder), "--json", *names]
+    one, two = run(*args), run(*args, "--workers", "2")
+    assert one.exit_code == two.exit_code == 1, two.output
+    seen = [json.loads(r.output) for r in (one, two)]
+    # the order of the property files, as without workers
+    assert sorted(o["naam"] for o in seen[0]) == sorted(names)
+    assert [(o["naam"], o["uitkomst"], o["verwacht"]) for o in seen[0]] == [
+        (o["naam"], o["uitkomst"], o["verwacht"]) for o in seen[1]
+    ]
+    got = {o["naam"]: o for o in seen[1]}
+    assert len(got[FRAUD_CHAIN]["tegenvoorbeeld"]["keten"]) == 2
+    assert _valid_flow(got[case.prop]["tegenvoorbeeld"])["naar"]["taak"] == "veilig_thuis"
+
+
+def test_a_mismatch_in_a_worker_stops_the_proof(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An InternalMismatch in a forked worker reaches the caller as one."""
+    from pettenlogic.model.vocabulary import Oordeel
+    from pettenlogic.solver.edges import Finder
+
+    specs = load_specs(None)
+    monkeypatch.setattr(Finder, "z3_verdict", lambda self, flow: Oordeel.VERBODEN)
+    with pytest.raises(InternalMismatch, match="Z3 says verboden"):
+        prove_all(
+            specs, load_properties(specs), [FRAUD_CHAIN, "route-a-nooit-verwerking"], workers=2
+        )
+
+
 def test_cli_counterexample_decides_the_same(tmp_path: Path) -> None:
     """A printed counterexample is valid input for ``decide`` and gives the printed verdict."""
     case = next(c for c in BREAKAGES if c.prop == FRAUDE_OP_VERZOEK)

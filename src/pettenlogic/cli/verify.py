@@ -65,6 +65,13 @@ def _dump(data: Any) -> None:
     default=None,
     help="Prove for flows decided by the law of this day only (default: every day).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes to prove in (the outcomes are the same).",
+)
 @click.argument("names", nargs=-1)
 def prove(
     rules: str | None,
@@ -73,6 +80,7 @@ def prove(
     gemeente: str | None,
     lang: str,
     peildatum: str | None,
+    workers: int,
     names: tuple[str, ...],
 ) -> None:
     """Prove the properties of the rule set (all, or NAME…); with --gemeente over the
@@ -101,6 +109,7 @@ def prove(
             kaders,
             lang,
             peildatum,
+            workers,
         )
     except InternalMismatch as exc:
         fail(f"internal error, Z3 and the evaluator disagree: {exc}", code=EXIT_INTERNAL)

@@ -29,7 +29,7 @@ from ..model.convert import flow_from_json, flow_to_json
 from ..rules.expr import And, unparse
 from ..rules.spec import Regel, Specs
 from .compiler import Compiled
-from .guard import serialized
+from .guard import can_fork, serialized
 from .sorts import FlowVars
 
 ERNST_ORDER = {"fout": 0, "waarschuwing": 1, "info": 2}
@@ -175,7 +175,7 @@ class Checker:
         todo = list(range(len(self.groups)))
         self.cache = {} if self.share_witnesses else None
         try:
-            if workers > 1 and len(todo) >= PARALLEL_MIN_GROUPS and _can_fork():
+            if workers > 1 and len(todo) >= PARALLEL_MIN_GROUPS and can_fork():
                 self._run_parallel(todo, workers)
             else:
                 for g in todo:
@@ -448,10 +448,6 @@ class Checker:
 PARALLEL_MIN_GROUPS = 400
 #: the checker a forked worker inherits (set only while a pool runs)
 _FORKED: Checker | None = None
-
-
-def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def _run_chunk(groups: list[int]) -> tuple[list[Finding], bool]:

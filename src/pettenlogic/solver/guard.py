@@ -12,6 +12,7 @@ switched on too. For parallel Z3 work use processes (see the security page).
 from __future__ import annotations
 
 import functools
+import multiprocessing
 import threading
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
@@ -35,3 +36,9 @@ def serialized(fn: Callable[P, R]) -> Callable[P, R]:
             return fn(*args, **kwargs)
 
     return run
+
+
+def can_fork() -> bool:
+    """Whether worker processes can be forked (each gets its own copy of Z3's context,
+    and of everything compiled before the fork)."""
+    return "fork" in multiprocessing.get_all_start_methods()

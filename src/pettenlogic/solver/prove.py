@@ -8,6 +8,7 @@ the two interpreters is wrong and :class:`InternalMismatch` is raised.
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from typing import Any
 
@@ -21,7 +22,7 @@ from ..model.vocabulary import Oordeel, Plicht, Voorwaarde
 from ..rules.expr import And, Const, Expr, Not, Or
 from ..rules.spec import Bron, Specs
 from .compiler import Compiled
-from .guard import serialized
+from .guard import can_fork, serialized
 from .properties import Atom, Eigenschap, OnSide, Side, holds, part
 from .sorts import FlowVars
 
@@ -289,9 +290,47 @@ def prove_all(
     kaders: tuple[Expr, ...] = (),
     lang: str = "nl",
     peildatum: str | None = None,
+    workers: int = 1,
 ) -> list[Outcome]:
     """Prove the properties (all, or those named) for flows on every day, or on
-    ``peildatum`` only; counterexample decisions in ``lang``."""
+    ``peildatum`` only; counterexample decisions in ``lang``.
+
+    ``workers`` > 1 proves in that many forked processes (the outcomes are the same,
+    in the same order): the chain properties together in one, since they share their
+    step search, and every other property on its own in whichever is free.
+    """
     prover = Prover(specs, timeout_ms, kaders, lang, peildatum)
     chosen = [p for p in props if not names or p.naam in names]
+    chains = [i for i, p in enumerate(chosen) if p.keten is not None]
+    tasks = ([chains] if chains else []) + [[i] for i, p in enumerate(chosen) if p.keten is None]
+    if workers > 1 and len(tasks) > 1 and can_fork():
+        return _prove_parallel(prover, chosen, tasks, min(workers, len(tasks)))
     return [prover.prove(p) for p in chosen]
+
+
+#: the prover and properties a forked worker inherits (set only while a pool runs)
+_FORKED: tuple[Prover, list[Eigenschap]] | None = None
+
+
+def _prove_some(indexes: list[int]) -> list[tuple[int, Outcome]]:
+    """Prove some of the properties in a forked worker (its own copy of Z3's context)."""
+    assert _FORKED is not None
+    prover, props = _FORKED
+    return [(i, prover.prove(props[i])) for i in indexes]
+
+
+def _prove_parallel(
+    prover: Prover, chosen: list[Eigenschap], tasks: list[list[int]], workers: int
+) -> list[Outcome]:
+    global _FORKED
+    prover.single()  # compiled once before the fork: every worker needs it
+    _FORKED = (prover, chosen)
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(workers) as pool:
+            # the largest task (the chain properties) first; one task at a time
+            done = pool.map(_prove_some, tasks, chunksize=1)
+    finally:
+        _FORKED = None
+    by_index = dict(pair for part in done for pair in part)
+    return [by_index[i] for i in range(len(chosen))]
