@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -32,6 +33,16 @@ EXIT_INTERNAL = 3
 EXIT_TIME_LIMIT = 4
 
 TIMEOUT_TYPE = click.FloatRange(min=0, min_open=True)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def workers_option(help_text: str) -> Callable[[F], F]:
+    """``--workers N``: forked processes for the solver work (1 to 64, default 1)."""
+    return click.option(
+        "--workers", type=click.IntRange(1, 64), default=1, show_default=True, help=help_text
+    )
 
 
 def _specs(rules: str | None, gemeente: str | None = None) -> Specs:
@@ -65,13 +76,7 @@ def _dump(data: Any) -> None:
     default=None,
     help="Prove for flows decided by the law of this day only (default: every day).",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    help="Processes to prove in (the outcomes are the same).",
-)
+@workers_option("Processes to prove in (the outcomes are the same).")
 @click.argument("names", nargs=-1)
 def prove(
     rules: str | None,
@@ -175,13 +180,7 @@ def prove(
     show_default=True,
     help="Seconds for the whole check; when they run out, the findings so far are shown.",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    help="Processes for large rule sets (the findings are the same).",
-)
+@workers_option("Processes for large rule sets (the findings are the same).")
 @LANG_OPTION
 def check(
     rules: str | None,
