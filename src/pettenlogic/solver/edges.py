@@ -370,7 +370,8 @@ class Finder:
                 self.permitting.add(i)
         self.rule_conditions = list(conditions)
         self.z3_checks = 0
-        # the Z3 terms of the queries, made once: a step condition, a field's value
+        # the assumption literals of the queries, made once: a step condition, a
+        # field's value
         self._z3_conditions: dict[Any, z3.BoolRef] = {}
         self._z3_values: dict[tuple[str, Any], z3.BoolRef] = {}
 
@@ -391,6 +392,12 @@ class Finder:
             return self._check(cond.expr)(env)
         side = Side(env, trace, decision, self.specs.regels)
         return holds(cond.expr, {"a": side}, self.ev)
+
+    def _literal(self, term: z3.BoolRef) -> z3.BoolRef:
+        """A fresh Boolean that implies ``term`` (asserted on the finder's solver)."""
+        lit = z3.Bool(f"stap-feit-{len(self._z3_values) + len(self._z3_conditions)}")
+        self.solver.add(z3.Implies(lit, term))
+        return lit
 
     @serialized
     def z3_verdict(self, flow: Flow) -> Oordeel:
@@ -474,26 +481,25 @@ class Finder:
         ec = self.c.ec
         s = self.solver
         values, conditions = self._z3_values, self._z3_conditions
-        s.push()
-        try:
-            for item in known.items():
-                term = values.get(item)
-                if term is None:
-                    term = values[item] = ec.equals(*item)
-                s.add(term)
-            term = conditions.get(cond.expr)
-            if term is None:
-                term = conditions[cond.expr] = self.pc.compile(cond.expr)
-            s.add(term)
-            self.z3_checks += 1
-            result = s.check()
-            if result == z3.unsat:
-                return None
-            if result != z3.sat:
-                raise TimeoutError("Z3 could not decide whether a step is possible")
-            env = flatten(flow_from_json(self.fv.flow_json(s.model())))
-        finally:
-            s.pop()
+        # each fact is a literal that implies it, asserted once: a query assumes the
+        # literals of its facts, so the solver keeps what it learnt between queries
+        assumed = []
+        for item in known.items():
+            lit = values.get(item)
+            if lit is None:
+                lit = values[item] = self._literal(ec.equals(*item))
+            assumed.append(lit)
+        lit = conditions.get(cond.expr)
+        if lit is None:
+            lit = conditions[cond.expr] = self._literal(self.pc.compile(cond.expr))
+        assumed.append(lit)
+        self.z3_checks += 1
+        result = s.check(*assumed)
+        if result == z3.unsat:
+            return None
+        if result != z3.sat:
+            raise TimeoutError("Z3 could not decide whether a step is possible")
+        env = flatten(flow_from_json(self.fv.flow_json(s.model())))
         if not self.satisfies(cond, env):
             raise InternalMismatch(
                 "Z3 found a permitted step the evaluator does not confirm: "
