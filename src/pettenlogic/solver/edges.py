@@ -395,7 +395,7 @@ class Finder:
 
     def _literal(self, term: z3.BoolRef) -> z3.BoolRef:
         """A fresh Boolean that implies ``term`` (asserted on the finder's solver)."""
-        lit = z3.Bool(f"stap-feit-{len(self._z3_values) + len(self._z3_conditions)}")
+        lit = z3.FreshBool("stap")
         self.solver.add(z3.Implies(lit, term))
         return lit
 

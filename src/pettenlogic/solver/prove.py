@@ -167,6 +167,7 @@ class Prover:
         self._single: tuple[FlowVars, Compiled] | None = None
         self._pair: tuple[dict[str, FlowVars], dict[str, Compiled]] | None = None
         self._chains: Any = None
+        self._solvers: dict[bool, z3.Solver] = {}
 
     def chains(self) -> Any:
         """The multi-step prover (:class:`~.reach.ChainProver`), built on first use."""
@@ -192,41 +193,56 @@ class Prover:
 
     def negation(self, prop: Eigenschap) -> tuple[list[z3.BoolRef], dict[str, FlowVars]]:
         """Assertions whose satisfiability refutes the property."""
-        asserts, fvs = self._negation(prop)
+        fvs = self.pair()[0] if prop.paar else {"a": self.single()[0]}
+        return self._common(prop.paar) + self._negation(prop), fvs
+
+    def _common(self, paar: bool) -> list[z3.BoolRef]:
+        """What every flow of a property meets: well-formed, within the kaders, and on
+        ``peildatum`` when one is given (for one flow, or for both of a pair)."""
+        fvs, comp = self.pair() if paar else ({"a": self.single()[0]}, {"a": self.single()[1]})
+        out = [f for fv in fvs.values() for f in fv.well_formed()]
+        out += [c.ec.compile(k) for c in comp.values() for k in self.kaders]
         if self.peildatum is not None:
             day = dagnummer(self.peildatum)
-            asserts += [fv[path] == day for fv in fvs.values() for path in fv.dates]
-        return asserts, fvs
+            out += [fv[path] == day for fv in fvs.values() for path in fv.dates]
+        return out
 
-    def _negation(self, prop: Eigenschap) -> tuple[list[z3.BoolRef], dict[str, FlowVars]]:
+    def _negation(self, prop: Eigenschap) -> list[z3.BoolRef]:
+        """The property's own assertions, besides :meth:`_common`."""
         if prop.paar:
             fvs, comp = self.pair()
             pc = PropertyCompiler(comp)
-            asserts = [*fvs["a"].well_formed(), *fvs["b"].well_formed()]
-            asserts += [comp[s].ec.compile(k) for s in ("a", "b") for k in self.kaders]
+            asserts = []
             for path in fvs["a"].fields:
                 if path not in prop.verschil:
                     asserts.append(fvs["a"][path] == fvs["b"][path])
                     if path in fvs["a"].known:
                         asserts.append(fvs["a"].known[path] == fvs["b"].known[path])
             goal = z3.And([pc.compile(prop.geldt)] + [pc.equal_part(p) for p in prop.gelijk])
-            asserts += [pc.compile(prop.voor), z3.Not(goal)]
-            return asserts, fvs
-        fv, c = self.single()
-        pc = PropertyCompiler({"a": c})
-        asserts = [*fv.well_formed(), pc.compile(prop.voor), z3.Not(pc.compile(prop.geldt))]
-        asserts += [c.ec.compile(k) for k in self.kaders]
-        return asserts, {"a": fv}
+            return [*asserts, pc.compile(prop.voor), z3.Not(goal)]
+        pc = PropertyCompiler({"a": self.single()[1]})
+        return [pc.compile(prop.voor), z3.Not(pc.compile(prop.geldt))]
+
+    def solver(self, paar: bool) -> z3.Solver:
+        """The solver for single or pair properties, holding :meth:`_common`. Each
+        property adds its own assertions behind a literal and is checked assuming it,
+        so what the solver learns about the rules serves every property."""
+        found = self._solvers.get(paar)
+        if found is None:
+            found = self._solvers[paar] = z3.Solver()
+            found.set("timeout", self.timeout_ms)
+            found.add(*self._common(paar))
+        return found
 
     def prove(self, prop: Eigenschap) -> Outcome:
         if prop.keten is not None:
             return self.chains().prove(prop)
         start = time.perf_counter()
-        asserts, fvs = self.negation(prop)
-        solver = z3.Solver()
-        solver.set("timeout", self.timeout_ms)
-        solver.add(*asserts)
-        result = solver.check()
+        fvs = self.pair()[0] if prop.paar else {"a": self.single()[0]}
+        solver = self.solver(prop.paar)
+        refutes = z3.FreshBool("weerlegt")  # fresh: a property asked again gets its own
+        solver.add(z3.Implies(refutes, z3.And(self._negation(prop))))
+        result = solver.check(refutes)
         if result == z3.unsat:
             return Outcome(
                 prop.naam, prop.verwacht, "geldt", None, None, time.perf_counter() - start
