@@ -44,6 +44,31 @@ def vvo_sort():
     )
 
 
+def conj(*terms: Any) -> z3.BoolRef:
+    """``z3.And`` of Boolean terms (a list or arguments), built straight from the terms:
+    z3.And checks and coerces every argument in Python, which dominated compiling
+    large rule sets. Anything but Boolean terms goes to z3.And."""
+    return _junction(terms, z3.Z3_mk_and, z3.And, True)
+
+
+def disj(*terms: Any) -> z3.BoolRef:
+    """``z3.Or`` of Boolean terms, as :func:`conj`."""
+    return _junction(terms, z3.Z3_mk_or, z3.Or, False)
+
+
+def _junction(terms: tuple[Any, ...], make: Any, fallback: Any, empty: bool) -> z3.BoolRef:
+    items = terms[0] if len(terms) == 1 and isinstance(terms[0], list | tuple) else terms
+    if not all(type(t) is z3.BoolRef for t in items):
+        return cast(z3.BoolRef, fallback(*items))
+    if not items:
+        return z3.BoolVal(empty)
+    if len(items) == 1:
+        return items[0]
+    ctx = items[0].ctx
+    args = (z3.Ast * len(items))(*[t.as_ast() for t in items])
+    return z3.BoolRef(make(ctx.ref(), len(items), args), ctx)
+
+
 class ExprCompiler:
     """Expression AST → Z3 Boolean over one :class:`FlowVars`."""
 
@@ -64,7 +89,7 @@ class ExprCompiler:
             known = self.fv.known[path]
             if value is None:
                 return z3.Not(known)
-            return z3.And(known, var == z3.IntVal(value))
+            return conj(known, var == z3.IntVal(value))
         if spec.kind == "bool":
             return var == z3.BoolVal(bool(value))
         if spec.kind == "date":
@@ -85,9 +110,9 @@ class ExprCompiler:
             if e.op == "!=":
                 return z3.Not(self.equals(e.field, e.value))
             known = self.fv.known[e.field]
-            return z3.And(known, _ORDER[e.op](self.fv[e.field], e.value))
+            return conj(known, _ORDER[e.op](self.fv[e.field], e.value))
         if isinstance(e, In):
-            member = z3.Or([self.equals(e.field, v) for v in sorted(e.values, key=str)])
+            member = disj([self.equals(e.field, v) for v in sorted(e.values, key=str)])
             return z3.Not(member) if e.negated else member
         if isinstance(e, Same):
             same = self.fv[e.left] == self.fv[e.right]
@@ -99,9 +124,9 @@ class ExprCompiler:
         if isinstance(e, Not):
             return z3.Not(self.compile(e.operand))
         if isinstance(e, And):
-            return z3.And([self.compile(o) for o in e.operands])
+            return conj([self.compile(o) for o in e.operands])
         if isinstance(e, Or):
-            return z3.Or([self.compile(o) for o in e.operands])
+            return disj([self.compile(o) for o in e.operands])
         assert isinstance(e, Ref)
         return self.definition(e.name)
 
@@ -113,7 +138,7 @@ def geldig(dag: z3.ArithRef, van: str | None, tot: str | None) -> z3.BoolRef:
         parts.append(dag >= dagnummer(van))
     if tot is not None:
         parts.append(dag < dagnummer(tot))
-    return z3.And(parts) if parts else z3.BoolVal(True)
+    return conj(parts) if parts else z3.BoolVal(True)
 
 
 class Compiled:
@@ -149,13 +174,13 @@ class Compiled:
 
         # 1. applies
         self.condition = {
-            r.id: z3.And(self.in_force[r.id], ec.compile(r.als))
+            r.id: conj(self.in_force[r.id], ec.compile(r.als))
             if r.versiegebonden
             else ec.compile(r.als)
             for r in rules
         }
         self.applies = {
-            r.id: z3.And(self.condition[r.id], z3.Not(self.nood_nee))
+            r.id: conj(self.condition[r.id], z3.Not(self.nood_nee))
             if r.noodzaak
             else self.condition[r.id]
             for r in rules
@@ -182,24 +207,24 @@ class Compiled:
                 for x in self.exceptors[r.id]
                 if x.rang >= r.rang and meets(self.boxes[x.id], self.boxes[r.id])
             ]
-            self.effective[r.id] = z3.And(self.applies[r.id], z3.Not(z3.Or(beaters)))
+            self.effective[r.id] = conj(self.applies[r.id], z3.Not(disj(beaters)))
         # 3. overridden by an opposite rule of a strictly higher layer; 4. active
         self.active = {}
         overs: dict[tuple[Any, ...], z3.BoolRef] = {}
         for r in rules:
             key = (self.boxes[r.id], r.rang, r.permissief)
             if key not in overs:
-                overs[key] = z3.Or(
+                overs[key] = disj(
                     [
                         self.effective[s.id]
                         for s in self.met_by(r)
                         if s.rang > r.rang and s.permissief != r.permissief
                     ]
                 )
-            self.active[r.id] = z3.And(self.effective[r.id], z3.Not(overs[key]))
+            self.active[r.id] = conj(self.effective[r.id], z3.Not(overs[key]))
         # 5. verdict
         any_of = {
-            eff: z3.Or([self.active[r.id] for r in rules if r.effect is eff]) for eff in Effect
+            eff: disj([self.active[r.id] for r in rules if r.effect is eff]) for eff in Effect
         }
         os_ = oordeel_sort()
         self.oordeel_sort = os_
@@ -220,24 +245,24 @@ class Compiled:
         for r in rules:
             strength = (self.boxes[r.id], r.effect)
             if strength not in strongers:
-                strongers[strength] = z3.Or(
+                strongers[strength] = disj(
                     [
                         self.active[s.id]
                         for s in self.met_by(r)
                         if _STRENGTH[s.effect] > _STRENGTH[r.effect]
                     ]
                 )
-            self.deciding[r.id] = z3.And(self.active[r.id], z3.Not(strongers[strength]))
+            self.deciding[r.id] = conj(self.active[r.id], z3.Not(strongers[strength]))
         # 7. duties and open conditions, in the evaluator's order
         self.gevolgen: list[tuple[str, str, str, z3.BoolRef]] = []  # (kind, code, source, term)
         for r in rules:
             for g in r.plichten:
                 self.gevolgen.append(
-                    ("plicht", g.code, r.id, z3.And(self.deciding[r.id], ec.compile(g.als)))
+                    ("plicht", g.code, r.id, conj(self.deciding[r.id], ec.compile(g.als)))
                 )
             for g in r.voorwaarden:
                 self.gevolgen.append(
-                    ("voorwaarde", g.code, r.id, z3.And(self.deciding[r.id], ec.compile(g.als)))
+                    ("voorwaarde", g.code, r.id, conj(self.deciding[r.id], ec.compile(g.als)))
                 )
             if r.noodzaak:
                 self.gevolgen.append(
@@ -245,25 +270,25 @@ class Compiled:
                         "voorwaarde",
                         Voorwaarde.NOODZAKELIJKHEID.value,
                         r.id,
-                        z3.And(self.deciding[r.id], self.nood_onbekend),
+                        conj(self.deciding[r.id], self.nood_onbekend),
                     )
                 )
-        covered = z3.Or([self.deciding[r.id] for r in rules if r.dekt_bijzondere_gegevens])
+        covered = disj([self.deciding[r.id] for r in rules if r.dekt_bijzondere_gegevens])
         self.aanvulling_used: dict[str, z3.BoolRef] = {}
         for a in specs.aanvullingen:
-            used = z3.And(z3.Or([self.is_verdict[o] for o in a.bij]), ec.compile(a.als))
+            used = conj(disj([self.is_verdict[o] for o in a.bij]), ec.compile(a.als))
             if a.behalve_bij_dekking:
-                used = z3.And(used, z3.Not(covered))
+                used = conj(used, z3.Not(covered))
             self.aanvulling_used[a.id] = used
             for g in a.plichten:
-                self.gevolgen.append(("plicht", g.code, a.id, z3.And(used, ec.compile(g.als))))
+                self.gevolgen.append(("plicht", g.code, a.id, conj(used, ec.compile(g.als))))
             for g in a.voorwaarden:
-                self.gevolgen.append(("voorwaarde", g.code, a.id, z3.And(used, ec.compile(g.als))))
+                self.gevolgen.append(("voorwaarde", g.code, a.id, conj(used, ec.compile(g.als))))
         # 8. toekenningen
-        permits = z3.Or(self.is_verdict[Oordeel.TOEGESTAAN], self.is_verdict[Oordeel.VERPLICHT])
+        permits = disj(self.is_verdict[Oordeel.TOEGESTAAN], self.is_verdict[Oordeel.VERPLICHT])
         self.toekenning_match = {t.id: ec.compile(t.als) for t in specs.toekenningen}
         self.grondslag_used = {
-            t.id: z3.And(permits, self.toekenning_match[t.id])
+            t.id: conj(permits, self.toekenning_match[t.id])
             for t in specs.toekenningen
             if t.kenmerk == "grondslag"
         }
@@ -274,7 +299,7 @@ class Compiled:
         earlier: list[z3.BoolRef] = []
         for t in specs.toekenningen:
             if t.kenmerk == "verwerkingsverantwoordelijke":
-                self.vvo_chosen[t.id] = z3.And(self.toekenning_match[t.id], z3.Not(z3.Or(earlier)))
+                self.vvo_chosen[t.id] = conj(self.toekenning_match[t.id], z3.Not(disj(earlier)))
                 earlier.append(self.toekenning_match[t.id])
         for t in reversed(specs.toekenningen):
             if t.kenmerk == "verwerkingsverantwoordelijke":
@@ -283,7 +308,7 @@ class Compiled:
         # definitions and limits (for explanations)
         self.definitions = {d.naam: ec.definition(d.naam) for d in specs.definities}
         self.grens = {
-            (r.id, i): z3.And(geldig(dag, g.geldig_van, g.geldig_tot), ec.compile(g.als))
+            (r.id, i): conj(geldig(dag, g.geldig_van, g.geldig_tot), ec.compile(g.als))
             for r in rules
             for i, g in enumerate(r.grenzen)
         }
@@ -294,15 +319,13 @@ class Compiled:
 
     # -- decision atoms used by properties ------------------------------------
     def has_plicht(self, code: str) -> z3.BoolRef:
-        return z3.Or([t for kind, c, _src, t in self.gevolgen if kind == "plicht" and c == code])
+        return disj([t for kind, c, _src, t in self.gevolgen if kind == "plicht" and c == code])
 
     def has_voorwaarde(self, code: str) -> z3.BoolRef:
-        return z3.Or(
-            [t for kind, c, _src, t in self.gevolgen if kind == "voorwaarde" and c == code]
-        )
+        return disj([t for kind, c, _src, t in self.gevolgen if kind == "voorwaarde" and c == code])
 
     def has_grondslag(self, value: str) -> z3.BoolRef:
-        return z3.Or(
+        return disj(
             [
                 term
                 for tid, term in self.grondslag_used.items()
@@ -340,4 +363,4 @@ class Compiled:
         for b, where in self._citing.items():
             if match(b):
                 hits |= where
-        return z3.Or([self._citation_terms[i][1] for i in sorted(hits)])
+        return disj([self._citation_terms[i][1] for i in sorted(hits)])
