@@ -20,7 +20,7 @@ first step, ``stap`` on every step and ``einde`` on the last. The answer is a
 least fixpoint over solver-computed steps (:mod:`.edges`): every step is found
 with a concrete flow or excluded by an ``unsat``, and the set of places is finite,
 so breadth-first search is an unbounded proof. A chain found is the shortest, and
-each of its steps is replayed through the evaluator and the Z3 engine, which
+each of its steps is replayed through the evaluator and the Z3 formulas, which
 must agree (:class:`~.prove.InternalMismatch` otherwise).
 """
 
