@@ -202,13 +202,13 @@ class FastPath:
 
     def decide(self, vals: Values, lang: str) -> Decision:
         """The decision for a validated flow's values."""
-        dag, epoch, applying, other = found = self._conditions(vals)
+        found = self._conditions(vals)
         sig = self._signature(vals, *found)
         # the decision names its day, so decisions are shared between flows of one day
         decision = None if sig is None else self.memo.get((lang, sig))
         if decision is not None:
             return decision
-        trace, sig = self._learn(vals, dag, epoch, applying, other)
+        trace, sig = self._learn(vals, *found)
         decision = self.evaluator.decision(trace, lang)
         if len(self.memo) < MAX_MEMO:
             self.memo[(lang, sig)] = decision

@@ -191,11 +191,6 @@ class Prover:
             self._pair = ({"a": fv_a, "b": fv_b}, {"a": c_a, "b": Compiled(self.specs, fv_b)})
         return self._pair
 
-    def negation(self, prop: Eigenschap) -> tuple[list[z3.BoolRef], dict[str, FlowVars]]:
-        """Assertions whose satisfiability refutes the property."""
-        fvs = self.pair()[0] if prop.paar else {"a": self.single()[0]}
-        return self._common(prop.paar) + self._negation(prop), fvs
-
     def _common(self, paar: bool) -> list[z3.BoolRef]:
         """What every flow of a property meets: well-formed, within the kaders, and on
         ``peildatum`` when one is given (for one flow, or for both of a pair)."""
@@ -208,7 +203,8 @@ class Prover:
         return out
 
     def _negation(self, prop: Eigenschap) -> list[z3.BoolRef]:
-        """The property's own assertions, besides :meth:`_common`."""
+        """The property's own assertions, besides :meth:`_common`: satisfiable together
+        exactly when the property is refuted."""
         if prop.paar:
             fvs, comp = self.pair()
             pc = PropertyCompiler(comp)
