@@ -12,7 +12,7 @@ import attrs
 from .decision import Decision
 from .evaluate import Evaluator, Trace, flatten
 from .evaluate.fast import FastPath
-from .model.convert import InvalidInput, check_flow_object, flow_from_json
+from .model.convert import InvalidInput, check_flow_object, flow_from_json, typed_flow_json
 from .model.flow import Flow
 from .model.intake import Problem, show
 from .model.peildatum import FORMAT, lees_datum
@@ -87,8 +87,13 @@ class Rulebook:
         return self.evaluator.decide(parsed, lang)
 
     def _decide_fast(self, flow: Flow | Mapping[str, Any], lang: str) -> Decision:
-        if type(flow) is dict:
-            decision = self.fast.decide_dict(flow, lang)
+        # a dict, or a Flow's JSON once its members have their types, goes through the
+        # compiled acceptor; anything it declines is validated in full below
+        data = flow if type(flow) is dict else None
+        if isinstance(flow, Flow):
+            data = typed_flow_json(flow)
+        if data is not None:
+            decision = self.fast.decide_dict(data, lang)
             if decision is not None:
                 return decision
         parsed = self.as_flow(flow)  # validates, or raises InvalidInput

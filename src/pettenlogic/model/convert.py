@@ -286,7 +286,7 @@ def _typed_json(cls: type, obj: Any, path: str, out: list[Problem]) -> dict[str,
             message = f"expected a {tp.__name__} object, got {show(value)}"
         elif kind == "enum":
             if isinstance(value, tp):
-                data[name] = value
+                data[name] = value.value  # the JSON text, as a plain str
                 continue
             known = isinstance(value, str) and value in {m.value for m in tp}
             hint = f" (use {tp.__name__}({show(value)}))" if known else ""
@@ -313,6 +313,14 @@ def _typed_json(cls: type, obj: Any, path: str, out: list[Problem]) -> dict[str,
         options = [m.value for m in tp] if kind == "enum" else []
         out.append(Problem(join_path(path, name), message, value, options))
     return data
+
+
+def typed_flow_json(flow: Flow) -> dict[str, Any] | None:
+    """The flow JSON of a :class:`Flow` whose every member has its type (enum members as
+    their text), or None; the JSON is not yet checked against the schema."""
+    problems: list[Problem] = []
+    data = _typed_json(Flow, flow, "", problems)
+    return None if problems else data
 
 
 def check_flow_object(flow: Any) -> list[Problem]:
