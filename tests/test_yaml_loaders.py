@@ -96,3 +96,34 @@ def test_an_error_is_worded_by_the_python_loader() -> None:
     Python loader's, with the line."""
     with pytest.raises(ValueError, match=r"x\.yaml:2: .*lone surrogate U\+DC80"):
         parse_yaml(b'a: 1\nb: "\\udc80"\n', "x.yaml")
+
+
+def test_loading_gives_the_garbage_collector_back_as_it_found_it(tmp_path: Path) -> None:
+    """Loading pauses the cyclic garbage collector (it made loading grow faster than the
+    rule set) and restores it: on after a load, on after a refused folder, and still off
+    when the caller had switched it off."""
+    import gc
+
+    from pettenlogic.rules.loader import SpecError, load_specs
+
+    seen: list[bool] = []
+    real = gc.disable
+
+    def disable() -> None:
+        seen.append(gc.isenabled())
+        real()
+
+    assert gc.isenabled()
+    try:
+        gc.disable = disable  # type: ignore[assignment]
+        load_specs(None)
+        assert gc.isenabled() and seen == [True]
+        with pytest.raises(SpecError):
+            load_specs(tmp_path)  # an empty folder: no rules
+        assert gc.isenabled()
+        real()
+        load_specs(None)
+        assert not gc.isenabled()
+    finally:
+        gc.disable = real  # type: ignore[assignment]
+        gc.enable()

@@ -16,6 +16,8 @@ Spec folder layout::
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -1253,4 +1255,20 @@ def load_specs(
     for f in local:
         if not _present(f):
             raise SpecError([f"{f}:0: gemeente file not found"])
-    return _Loader(root, rules_dir).run(extra, local, weglaten, beleid)
+    with _collector_paused():
+        return _Loader(root, rules_dir).run(extra, local, weglaten, beleid)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Loading makes objects by the million and frees few: the cyclic garbage
+    collector's full passes over them made loading grow faster than the rule set
+    (10,000 rules: 14.6 s with it, 9.3 s without; 1,000 rules: 1.06 s and 0.91 s).
+    It is switched back on afterwards, if it was on."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
