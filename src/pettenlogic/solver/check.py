@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -29,7 +28,7 @@ from ..model.convert import flow_from_json, flow_to_json
 from ..rules.expr import And, unparse
 from ..rules.spec import Regel, Specs
 from .compiler import Compiled
-from .guard import can_fork, serialized
+from .guard import can_fork, fork_map, serialized
 from .sorts import FlowVars
 
 ERNST_ORDER = {"fout": 0, "waarschuwing": 1, "info": 2}
@@ -327,16 +326,20 @@ class Checker:
                 )
             )
 
-    def _run_parallel(self, todo: list[int], workers: int) -> None:
-        global _FORKED
-        _FORKED = self
+    def _run_chunk(self, groups: list[int]) -> tuple[list[Finding], bool]:
+        """Run some groups in a forked worker (its own copy of Z3's context and of this
+        checker): its findings, and whether the time ran out."""
+        self.found = []
         try:
-            ctx = multiprocessing.get_context("fork")
-            chunks = [todo[w::workers] for w in range(workers)]
-            with ctx.Pool(workers) as pool:
-                results = pool.map(_run_chunk, chunks)
-        finally:
-            _FORKED = None
+            for g in groups:
+                self.run_group(g)
+        except CheckTimeout:
+            return self.found, True
+        return self.found, False
+
+    def _run_parallel(self, todo: list[int], workers: int) -> None:
+        chunks = [todo[w::workers] for w in range(workers)]
+        results = fork_map(self._run_chunk, chunks, workers)
         timed_out = False
         for found, expired in results:
             self.found.extend(found)
@@ -446,21 +449,6 @@ class Checker:
 
 #: below this many query groups, starting processes costs more than it saves
 PARALLEL_MIN_GROUPS = 400
-#: the checker a forked worker inherits (set only while a pool runs)
-_FORKED: Checker | None = None
-
-
-def _run_chunk(groups: list[int]) -> tuple[list[Finding], bool]:
-    """Run some groups in a forked worker (its own copy of Z3's context)."""
-    checker = _FORKED
-    assert checker is not None
-    checker.found = []
-    try:
-        for g in groups:
-            checker.run_group(g)
-    except CheckTimeout:
-        return checker.found, True
-    return checker.found, False
 
 
 def _order(f: Finding) -> tuple[int, str, tuple[str, ...]]:

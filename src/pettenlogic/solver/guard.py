@@ -15,7 +15,7 @@ import functools
 import multiprocessing
 import threading
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import z3
 
@@ -42,3 +42,25 @@ def can_fork() -> bool:
     """Whether worker processes can be forked (each gets its own copy of Z3's context,
     and of everything compiled before the fork)."""
     return "fork" in multiprocessing.get_all_start_methods()
+
+
+#: the function the forked workers of :func:`fork_map` run (set only while a pool runs)
+_IN_FORK: Callable[[Any], Any] | None = None
+
+
+def _run_in_fork(task: Any) -> Any:
+    assert _IN_FORK is not None
+    return _IN_FORK(task)
+
+
+def fork_map(fn: Callable[[Any], R], tasks: list[Any], workers: int) -> list[R]:
+    """``fn`` over ``tasks`` in ``workers`` forked processes, results in task order,
+    tasks handed out one at a time as processes come free. ``fn`` and what it reads
+    are inherited by the fork, never pickled; only tasks and results are."""
+    global _IN_FORK
+    _IN_FORK = fn
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return pool.map(_run_in_fork, tasks, chunksize=1)
+    finally:
+        _IN_FORK = None

@@ -8,7 +8,6 @@ the two interpreters is wrong and :class:`InternalMismatch` is raised.
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from typing import Any
 
@@ -22,7 +21,7 @@ from ..model.vocabulary import Oordeel, Plicht, Voorwaarde
 from ..rules.expr import And, Const, Expr, Not, Or
 from ..rules.spec import Bron, Specs
 from .compiler import Compiled
-from .guard import can_fork, serialized
+from .guard import can_fork, fork_map, serialized
 from .properties import Atom, Eigenschap, OnSide, Side, holds, part
 from .sorts import FlowVars
 
@@ -320,29 +319,15 @@ def prove_all(
     return [prover.prove(p) for p in chosen]
 
 
-#: the prover and properties a forked worker inherits (set only while a pool runs)
-_FORKED: tuple[Prover, list[Eigenschap]] | None = None
-
-
-def _prove_some(indexes: list[int]) -> list[tuple[int, Outcome]]:
-    """Prove some of the properties in a forked worker (its own copy of Z3's context)."""
-    assert _FORKED is not None
-    prover, props = _FORKED
-    return [(i, prover.prove(props[i])) for i in indexes]
-
-
 def _prove_parallel(
     prover: Prover, chosen: list[Eigenschap], tasks: list[list[int]], workers: int
 ) -> list[Outcome]:
-    global _FORKED
     prover.single()  # compiled once before the fork: every worker needs it
-    _FORKED = (prover, chosen)
-    try:
-        ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(workers) as pool:
-            # the largest task (the chain properties) first; one task at a time
-            done = pool.map(_prove_some, tasks, chunksize=1)
-    finally:
-        _FORKED = None
+
+    def prove_some(indexes: list[int]) -> list[tuple[int, Outcome]]:
+        return [(i, prover.prove(chosen[i])) for i in indexes]
+
+    # the largest task (the chain properties) first
+    done = fork_map(prove_some, tasks, workers)
     by_index = dict(pair for part in done for pair in part)
     return [by_index[i] for i in range(len(chosen))]
