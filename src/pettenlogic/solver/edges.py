@@ -22,6 +22,7 @@ So every step comes with a concrete flow, and every missing step with an ``unsat
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import attrs
@@ -218,9 +219,7 @@ class Classes:
 
     def _after_van(self, di: int, ui: int) -> Any:
         """The residues once the data and the van place are known (stages 1 and 2)."""
-        r1 = self._stage1.get(di)
-        if r1 is None:
-            r1 = self.after_data(di)
+        r1 = self.after_data(di)
         k2 = (id(r1), ui)
         r2 = self._stage2.get(k2)
         if r2 is None:
@@ -370,10 +369,9 @@ class Finder:
                 self.permitting.add(i)
         self.rule_conditions = list(conditions)
         self.z3_checks = 0
-        # the assumption literals of the queries, made once: a step condition, a
-        # field's value
-        self._z3_conditions: dict[Any, z3.BoolRef] = {}
-        self._z3_values: dict[tuple[str, Any], z3.BoolRef] = {}
+        # the assumption literal of each fact of a query (a field's value, keyed by
+        # (path, value); a step condition, keyed by its expression), made once
+        self._facts: dict[Any, z3.BoolRef] = {}
 
     def index(self, place: Plaats) -> int:
         return self.plaatsen.index(place)
@@ -393,10 +391,13 @@ class Finder:
         side = Side(env, trace, decision, self.specs.regels)
         return holds(cond.expr, {"a": side}, self.ev)
 
-    def _literal(self, term: z3.BoolRef) -> z3.BoolRef:
-        """A fresh Boolean that implies ``term`` (asserted on the finder's solver)."""
-        lit = z3.FreshBool("stap")
-        self.solver.add(z3.Implies(lit, term))
+    def _fact(self, key: Any, term: Callable[[], z3.BoolRef]) -> z3.BoolRef:
+        """The literal of a fact (a field's value or a step condition, by ``key``): a
+        fresh Boolean, asserted once on the finder's solver to imply ``term()``."""
+        lit = self._facts.get(key)
+        if lit is None:
+            lit = self._facts[key] = z3.FreshBool("stap")
+            self.solver.add(z3.Implies(lit, term()))
         return lit
 
     @serialized
@@ -480,19 +481,10 @@ class Finder:
         """A permitted flow with the ``known`` fields satisfying ``cond``, or None (unsat)."""
         ec = self.c.ec
         s = self.solver
-        values, conditions = self._z3_values, self._z3_conditions
         # each fact is a literal that implies it, asserted once: a query assumes the
         # literals of its facts, so the solver keeps what it learnt between queries
-        assumed = []
-        for item in known.items():
-            lit = values.get(item)
-            if lit is None:
-                lit = values[item] = self._literal(ec.equals(*item))
-            assumed.append(lit)
-        lit = conditions.get(cond.expr)
-        if lit is None:
-            lit = conditions[cond.expr] = self._literal(self.pc.compile(cond.expr))
-        assumed.append(lit)
+        assumed = [self._fact(item, partial(ec.equals, *item)) for item in known.items()]
+        assumed.append(self._fact(cond.expr, partial(self.pc.compile, cond.expr)))
         self.z3_checks += 1
         result = s.check(*assumed)
         if result == z3.unsat:
