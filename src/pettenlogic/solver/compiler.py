@@ -138,7 +138,7 @@ def geldig(dag: z3.ArithRef, van: str | None, tot: str | None) -> z3.BoolRef:
         parts.append(dag >= dagnummer(van))
     if tot is not None:
         parts.append(dag < dagnummer(tot))
-    return conj(parts) if parts else z3.BoolVal(True)
+    return conj(parts)  # True when there are no bounds
 
 
 class Compiled:
