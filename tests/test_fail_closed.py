@@ -174,6 +174,7 @@ def test_flow_object_that_got_verplicht_before_is_refused(rb: Rulebook) -> None:
     )
     refused(rb, hostile)
     refused(rb, hostile, engine="z3")
+    refused(rb, hostile, engine="compiled")
 
 
 def test_flow_object_breaking_a_cross_field_rule_is_refused(rb: Rulebook) -> None:
@@ -183,6 +184,7 @@ def test_flow_object_breaking_a_cross_field_rule_is_refused(rb: Rulebook) -> Non
 
     hostile = attrs.evolve(flow, van=attrs.evolve(flow.van, taak=Taak.JEUGDHULP, wet=Wet.WMO))
     assert "van.wet" in str(refused(rb, hostile))
+    assert "van.wet" in str(refused(rb, hostile, engine="compiled"))
 
 
 def test_something_else_than_a_flow_is_refused(rb: Rulebook) -> None:
@@ -194,7 +196,8 @@ def test_something_else_than_a_flow_is_refused(rb: Rulebook) -> None:
 @given(flow=flows(), seed=st.integers(0, 2**32 - 1))
 def test_mutated_flow_objects_never_decide(rb: Rulebook, flow: Any, seed: int) -> None:
     what, obj = mutate_object(random.Random(seed), flow)
-    for engine in ("evaluator", "z3"):
+    rb.decide(flow, engine="compiled")  # the valid flow is kept: its mutant must not hit it
+    for engine in ("evaluator", "z3", "compiled"):
         with pytest.raises(InvalidInput):
             rb.decide(obj, engine=engine)
             pytest.fail(f"decided an invalid Flow object ({what})")
