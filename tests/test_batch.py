@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import DESIGN_EXAMPLE
 from pettenlogic import InvalidInput, Rulebook, load_rulebook
@@ -18,9 +20,13 @@ from pettenlogic.cli import MAX_ERROR_LINES, main
 from pettenlogic.cli.jsonl import (
     MAX_LINE_BYTES,
     LineError,
-    decide_blocks,
+    Written,
+    chunk_lines,
+    decide_chunks,
     decide_stream,
+    read_chunks,
     read_lines,
+    write_chunks,
 )
 from strategies import random_flow
 
@@ -138,9 +144,10 @@ def test_read_lines_does_not_keep_an_overlong_line() -> None:
 def test_workers_give_the_same_records_in_the_same_order(rb: Rulebook, tmp_path: Path) -> None:
     from pettenlogic.cli import jsonl as batch
 
-    flows = [random_flow(random.Random(i)) for i in range(300)]
-    lines = [(i + 1, json.dumps(f).encode()) for i, f in enumerate(flows)]
-    lines.insert(100, (0, b"{}"))
+    texts = [json.dumps(random_flow(random.Random(i))).encode() for i in range(300)]
+    texts.insert(100, b"{}")
+    data = b"\n".join(texts) + b"\n"
+    lines = list(read_lines(io.BytesIO(data)))
     original = batch.BATCH_LINES
     batch.BATCH_LINES = 17  # many small batches, so the window really turns over
     try:
@@ -150,19 +157,16 @@ def test_workers_give_the_same_records_in_the_same_order(rb: Rulebook, tmp_path:
         batch.BATCH_LINES = original
     assert one == two
     assert isinstance(one[100][1], LineError)
-    # the blocks the command line writes hold the same lines, errors in their place
-    batch.BATCH_LINES = 17
-    try:
-        for workers, engine in ((1, "evaluator"), (2, "evaluator"), (2, "compiled")):
-            blocks = list(decide_blocks(rb, lines, engine=engine, workers=workers))
-            flat = []
-            for b in blocks:
-                flat += [b] if isinstance(b, LineError) else b.text.splitlines()
-            want = [r for _n, r in one]
-            assert flat == want
-            assert sum(b.count for b in blocks if not isinstance(b, LineError)) == 300
-    finally:
-        batch.BATCH_LINES = original
+    # the blocks of chunks (what the command line writes) hold the same lines, errors
+    # in their place; small chunks, so the window really turns over
+    for workers, engine in ((1, "evaluator"), (2, "evaluator"), (2, "compiled")):
+        chunks = read_chunks(io.BytesIO(data), 5_000)
+        blocks = list(decide_chunks(rb, chunks, engine=engine, workers=workers))
+        flat: list[Any] = []
+        for b in blocks:
+            flat += [b] if isinstance(b, LineError) else b.data.decode().splitlines()
+        assert flat == [r for _n, r in one]
+        assert sum(b.count for b in blocks if not isinstance(b, LineError)) == 300
 
 
 def test_workers_from_the_command_line(tmp_path: Path) -> None:
@@ -223,6 +227,8 @@ def test_quick_lines_read_as_the_strict_reader_does(rb: Rulebook) -> None:
             got = decide_line(rb, n, text, "nl", "compiled")
             want = decide_line(rb, n, text, "nl", "evaluator")
             assert got == want, text
+            # asked again: a valid bare flow's text is now recalled by its bytes
+            assert decide_line(rb, n, text, "nl", "compiled") == want, text
             taken += _quick_line(rb, n, text, "nl") is not None
     assert taken > 400  # the plain, valid variants went the quick way
 
@@ -234,3 +240,121 @@ def test_a_key_given_twice_is_refused_on_a_compact_line(rb: Rulebook) -> None:
     result = run("--jsonl", "--engine", "compiled", "-", stdin=twice + "\n")
     assert result.exit_code == 2
     assert "duplicate key" in result.stderr
+
+
+# -- reading in chunks, writing from the workers -------------------------------------
+
+_PIECES = st.sampled_from([b"{}", b"  ", b"", b"\r", b"x" * 7, b"\xff", b'{"a": 1}'])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=st.lists(st.lists(_PIECES, max_size=4).map(b"".join), max_size=12),
+    newline_at_end=st.booleans(),
+    size=st.integers(1, 40),
+    longest=st.integers(1, 12),
+)
+def test_chunks_hold_the_lines_read_lines_gives(
+    lines: list[bytes], newline_at_end: bool, size: int, longest: int
+) -> None:
+    """Chunks of any size, split by the worker, give the same numbered lines as
+    reading line by line: blank lines skipped, overlong lines ``None`` (also one
+    longer than a chunk), a last line without its newline kept."""
+    data = b"\n".join(lines) + (b"\n" if newline_at_end and lines else b"")
+    want = list(read_lines(io.BytesIO(data), longest))
+    chunks = list(read_chunks(io.BytesIO(data), size, longest))
+    got = [line for chunk in chunks for line in chunk_lines(chunk, longest)]
+    assert got == want
+    assert all(c[1] is None or len(c[1]) <= size + longest for c in chunks)
+
+
+def test_an_overlong_line_is_not_kept_in_a_chunk() -> None:
+    data = b"{}\n" + b"x" * 100 + b"\n{}"
+    chunks = list(read_chunks(io.BytesIO(data), 8, 10))
+    assert (2, None) in chunks
+    assert all(c[1] is None or b"x" * 11 not in c[1] for c in chunks)
+
+
+def _bad_lines() -> bytes:
+    rng = random.Random(7)
+    out = []
+    for i in range(120):
+        if i % 17 == 5:
+            out.append(rng.choice([b"{}", b"not json", b'{"van": 1}', b"[1, 2]"]))
+        elif i % 23 == 3:
+            out.append(b"")
+        else:
+            out.append(json.dumps(random_flow(rng)).encode())
+    return b"\n".join(out) + b"\n"
+
+
+@pytest.mark.parametrize("stop", [False, True])
+def test_workers_writing_in_turn_write_what_one_process_writes(
+    rb: Rulebook, tmp_path: Path, stop: bool
+) -> None:
+    """Chunks of a few lines (so the turn passes many times between two workers):
+    the file holds the lines one process gives, in order; the errors come back in
+    order; stopping at an error writes nothing after it."""
+    data = _bad_lines()
+    want_data, want_errors = b"", []
+    for result in decide_chunks(rb, read_chunks(io.BytesIO(data), 600), engine="compiled"):
+        if isinstance(result, LineError):
+            want_errors.append(result)
+            if stop:
+                break
+        else:
+            want_data += result.data
+    path = tmp_path / "out.jsonl"
+    with path.open("wb") as out:
+        chunks = read_chunks(io.BytesIO(data), 600)
+        results = list(
+            write_chunks(rb, chunks, out.fileno(), engine="compiled", stop_at_error=stop)
+        )
+    errors = [r for r in results if isinstance(r, LineError)]
+    assert path.read_bytes() == want_data
+    assert errors[: len(want_errors)] == want_errors
+    if stop:
+        assert len(errors) == 1
+    assert sum(r.count for r in results if isinstance(r, Written)) == want_data.count(b"\n")
+
+
+def _fails_on_second(book: Rulebook, chunk: Any, *options: Any) -> list[Any]:
+    if chunk[0] == 2:
+        raise RuntimeError("worker broke")
+    from pettenlogic.cli.parallel import Block
+
+    return [Block(b"line %d\n" % chunk[0], 1)]
+
+
+def test_a_failing_worker_passes_its_turn_on_and_the_error_reaches_the_caller(
+    rb: Rulebook, tmp_path: Path
+) -> None:
+    from pettenlogic.cli.parallel import write_in_turn
+
+    path = tmp_path / "out.txt"
+    with path.open("wb") as out, pytest.raises(RuntimeError, match="worker broke"):
+        batches = [(n, b"") for n in (1, 2, 3, 4)]
+        options = ("nl", "compiled", None)
+        for _ in write_in_turn(rb, batches, 2, _fails_on_second, options, out.fileno(), False):
+            pass
+    assert path.read_bytes().startswith(b"line 1\n")
+
+
+def test_workers_write_the_same_output_from_the_command_line(tmp_path: Path) -> None:
+    """With a real standard output, two workers write the decisions themselves:
+    the output and the error report are those of one process."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "flows.jsonl"
+    path.write_bytes(_bad_lines())
+    outs = []
+    for workers in ("1", "2"):
+        for on_error in ("skip", "fail"):
+            args = [sys.executable, "-m", "pettenlogic", "decide", "--jsonl"]
+            args += ["--engine", "compiled", "--workers", workers, "--on-error", on_error]
+            done = subprocess.run([*args, str(path)], capture_output=True, check=False)
+            assert done.returncode == 2, done.stderr
+            outs.append((on_error, done.stdout, done.stderr))
+    assert outs[:2] == outs[2:]
+    assert outs[0][1].count(b"\n") > 100 > outs[1][1].count(b"\n") > 0

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import DESIGN_EXAMPLE
 from fuzzing import mutate_json
 from pettenlogic import InvalidInput, Rulebook, flow_from_json, load_rulebook
 from pettenlogic.evaluate import flatten
@@ -159,6 +160,30 @@ def test_a_flow_without_peildatum_is_decided_again_on_a_new_day(
     again = fresh.decide(flow, engine="compiled")
     assert again.peildatum == "2020-07-01"
     assert again == fresh.decide(flow, engine="evaluator")
+
+
+def test_a_flow_text_is_recalled_only_as_its_flow_would_be(
+    fresh: Rulebook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flow's JSON text kept by ``decide_dict(text=...)`` is recalled by its exact
+    bytes: a flow naming its day always, a flow without one only on the day it was
+    decided; other bytes (the same flow written otherwise) are not recalled."""
+    fast = fresh.fast
+    named = {**DESIGN_EXAMPLE, "peildatum": "2024-01-01"}
+    bare = {"gegevens": {"categorie": "hulpvraag"}, "van": {"taak": "jeugdhulp"}}
+    bare["naar"] = {"taak": "toeleiding"}
+    texts = {id(f): json.dumps(f).encode() for f in (named, bare)}
+    for flow in (named, bare):
+        assert fast.recall(texts[id(flow)], "nl") is None
+        decision = fast.decide_dict(flow, "nl", text=texts[id(flow)])
+        assert decision is not None
+        assert fast.recall(texts[id(flow)], "nl") is decision
+        assert fast.recall(texts[id(flow)], "en") is None
+        assert fast.recall(json.dumps(flow, indent=1).encode(), "nl") is None
+    now = time.time()
+    monkeypatch.setattr(peildatum, "_today", (now - 60, now + 60, "2020-07-01"))
+    assert fast.recall(texts[id(named)], "nl") is not None
+    assert fast.recall(texts[id(bare)], "nl") is None
 
 
 def test_vandaag_follows_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:

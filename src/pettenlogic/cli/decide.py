@@ -7,7 +7,9 @@ from __future__ import annotations
 import gc
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -132,6 +134,17 @@ def decide(
         click.echo(("\n" if i else "") + block)
 
 
+def _output_fd(out: Any) -> int | None:
+    """The file descriptor beneath standard output, flushed, when there is one (not
+    under a test runner's captured output)."""
+    try:
+        fd = out.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
+        return None
+    out.flush()
+    return fd if isinstance(fd, int) and fd >= 0 else None
+
+
 def _decide_jsonl(
     source: str,
     book: Rulebook,
@@ -142,7 +155,7 @@ def _decide_jsonl(
     peildatum: str | None = None,
 ) -> None:
     """Stream decisions of a JSON Lines input; exit 2 if any line was invalid."""
-    from .jsonl import LineError, decide_blocks, read_lines
+    from .jsonl import Block, LineError, Written, decide_chunks, read_chunks, write_chunks
     from .progress import Progress
 
     try:
@@ -155,9 +168,18 @@ def _decide_jsonl(
     # full passes (and forked workers' copies) from walking it again and again
     gc.freeze()
     invalid = decided = 0
-    out = sys.stdout
+    sys.stdout.flush()  # the decisions go to the byte stream beneath it
+    out = sys.stdout.buffer
+    fd = _output_fd(out) if workers > 1 else None
+    chunks = read_chunks(stream)
+    results: Iterator[Block | Written | LineError]
+    if fd is None:
+        results = decide_chunks(book, chunks, lang, engine, workers, peildatum)
+    else:  # the workers write the decisions themselves, in turn
+        stop = on_error == "fail"
+        results = write_chunks(book, chunks, fd, lang, engine, workers, peildatum, stop)
     try:
-        for result in decide_blocks(book, read_lines(stream), lang, engine, workers, peildatum):
+        for result in results:
             if isinstance(result, LineError):
                 invalid += 1
                 if invalid <= MAX_ERROR_LINES:
@@ -168,7 +190,8 @@ def _decide_jsonl(
                 if on_error == "fail":
                     break
             else:
-                out.write(result.text)
+                if not isinstance(result, Written):
+                    out.write(result.data)
                 decided += result.count
                 progress.tick(result.count)
     except OSError as exc:

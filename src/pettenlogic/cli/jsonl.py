@@ -10,51 +10,41 @@ held beyond a bounded window of batches, so memory does not grow with the input.
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any
+from collections.abc import Iterable, Iterator
+from typing import IO
 
-import attrs
 import orjson
 
 from ..decision import Decision
 from ..model.convert import InvalidInput
 from ..model.intake import parse_json, show
 from ..rulebook import Rulebook
+from .parallel import Block, LineError, Written, in_order, write_in_turn
 
 #: longest input line, in bytes (a flow is about 300)
 MAX_LINE_BYTES = 1 << 20
 #: lines sent to a worker process at a time
 BATCH_LINES = 2_000
-#: batches in flight per worker (bounds memory with several workers)
-WINDOW_PER_WORKER = 2
 ENVELOPE_KEYS = frozenset({"id", "flow"})
 
 
-@attrs.frozen
-class LineError:
-    """A line that could not be decided, with its problems as text."""
-
-    regel: int
-    problems: tuple[str, ...]
-
+Line = tuple[int, bytes | None]
+"""(line number, the raw line with its newline; or ``None`` for an overlong line)"""
 
 Record = tuple[int, str | LineError]
 """(line number, the output line as JSON text, or the line's error)"""
 
 
-def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
+def read_lines(stream: IO[bytes], longest: int = MAX_LINE_BYTES) -> Iterator[Line]:
     """(line number, raw line) for every non-blank line; ``None`` for a line longer
-    than :data:`MAX_LINE_BYTES`, which is skipped without being kept in memory."""
+    than ``longest`` bytes (newline not counted), skipped without being kept in memory."""
     number = 0
     while True:
-        raw = stream.readline(MAX_LINE_BYTES + 1)
+        raw = stream.readline(longest + 1)
         if not raw:
             return
         number += 1
-        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+        if len(raw) > longest and not raw.endswith(b"\n"):
             while True:  # drop the rest of the overlong line
                 rest = stream.readline(1 << 16)
                 if not rest or rest.endswith(b"\n"):
@@ -65,6 +55,72 @@ def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
             yield number, raw
 
 
+#: bytes of input read at a time and sent to a worker as one chunk (whole lines)
+CHUNK_BYTES = 1 << 21
+
+Chunk = tuple[int, bytes | None]
+"""(number of its first line, whole lines of input; or ``None``: one overlong line)"""
+
+
+def read_chunks(
+    stream: IO[bytes], size: int = CHUNK_BYTES, longest: int = MAX_LINE_BYTES
+) -> Iterator[Chunk]:
+    """The input in chunks of whole lines, each with the number of its first line,
+    the same lines :func:`read_lines` gives (see :func:`chunk_lines`). A line longer
+    than ``longest`` bytes is a chunk of its own, ``None``, and is dropped unread.
+
+    A chunk is about ``size`` bytes (as a batch of lines was), so a worker gets one
+    ``bytes`` to split: no line-by-line work in the reading process.
+    """
+    read = stream.read
+    number = 1  # the number of the first line of ``held``
+    held = b""  # the start of a line whose end has not been read
+    dropping = False  # inside an overlong line, until its newline
+    while True:
+        block = read(size)
+        if not block:
+            if held and not dropping:
+                yield number, held
+            return
+        if dropping:
+            end = block.find(b"\n")
+            if end < 0:
+                continue
+            dropping, block = False, block[end + 1 :]
+            number += 1
+        data = held + block if held else block
+        cut = data.rfind(b"\n") + 1
+        if cut:
+            yield number, data[:cut]
+            number += data.count(b"\n", 0, cut)
+            data = data[cut:]
+        if len(data) > longest:  # a line without its end yet, already too long
+            yield number, None
+            dropping, data = True, b""
+        held = data
+
+
+def chunk_lines(chunk: Chunk, longest: int = MAX_LINE_BYTES) -> list[Line]:
+    """The (line number, raw line) of a chunk, as :func:`read_lines` gives them: blank
+    lines skipped, an overlong line ``None``, each line with its newline."""
+    first, data = chunk
+    if data is None:
+        return [(first, None)]
+    parts = data.split(b"\n")
+    last = parts.pop()  # after the final newline: empty, or a last line without one
+    out: list[Line] = []
+    for i, part in enumerate(parts):
+        if len(part) > longest:
+            out.append((first + i, None))
+        elif part.strip():
+            out.append((first + i, part + b"\n"))
+    if len(last) > longest:
+        out.append((first + len(parts), None))
+    elif last.strip():
+        out.append((first + len(parts), last))
+    return out
+
+
 def decide_line(
     book: Rulebook,
     number: int,
@@ -72,8 +128,8 @@ def decide_line(
     lang: str,
     engine: str,
     peildatum: str | None = None,
-) -> str | LineError:
-    """One input line to its output JSON text, or its error."""
+) -> bytes | LineError:
+    """One input line to its output line (UTF-8, without the newline), or its error."""
     if raw is None:
         return LineError(number, (f"line longer than {MAX_LINE_BYTES} bytes",))
     if engine == "compiled" and peildatum is None:
@@ -103,24 +159,31 @@ def decide_line(
     return _record(number, ident, decision)
 
 
-def _record(number: int, ident: str | int | None, decision: Decision) -> str:
+def _record(number: int, ident: str | int | None, decision: Decision) -> bytes:
     """The output line: the same text json.dumps gives for {"regel", "id",
     "beslissing"}, with the decision's part written once per (shared) decision."""
-    head = f'{{"regel": {number}, '
+    head = b'{"regel": %d, ' % number
     if ident is not None:
-        head += f'"id": {json.dumps(ident, ensure_ascii=False)}, '
-    return f'{head}"beslissing": {decision_text(decision)}}}'
+        head += b'"id": %s, ' % json.dumps(ident, ensure_ascii=False).encode("utf-8")
+    return b'%s"beslissing": %s}' % (head, decision_bytes(decision))
 
 
-def _quick_line(book: Rulebook, number: int, raw: bytes, lang: str) -> str | None:
+def _quick_line(book: Rulebook, number: int, raw: bytes, lang: str) -> bytes | None:
     """The output of a line of a valid flow, read with orjson; ``None`` sends the line
     the strict way (which words every error).
+
+    A line that held a bare flow decided before (the same bytes: the same JSON
+    document) gets its decision without being read again.
 
     orjson keeps the last of duplicate keys, where the strict reader refuses them. Every
     key in JSON text is followed by one colon, and other colons can only stand inside
     strings; so when the objects read hold as many members as the line has colons, no
     key was given twice. (A line with a colon inside a string goes the strict way.)
     """
+    fast = book.fast
+    known = fast.recall(raw, lang)
+    if known is not None:
+        return _record(number, None, known)
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -129,7 +192,8 @@ def _quick_line(book: Rulebook, number: int, raw: bytes, lang: str) -> str | Non
         return None
     keys = raw.count(b":")
     ident = None
-    if "flow" in data and data.keys() <= ENVELOPE_KEYS:
+    bare = not ("flow" in data and data.keys() <= ENVELOPE_KEYS)
+    if not bare:
         if "id" in data:
             ident = data["id"]
             if type(ident) is not str and type(ident) is not int:
@@ -138,25 +202,26 @@ def _quick_line(book: Rulebook, number: int, raw: bytes, lang: str) -> str | Non
         data = data["flow"]
         if type(data) is not dict:
             return None
-    decision = book.fast.decide_dict(data, lang, members=keys)
+    decision = fast.decide_dict(data, lang, members=keys, text=raw if bare else None)
     return None if decision is None else _record(number, ident, decision)
 
 
-#: decision JSON texts kept (about 4.5 KB each, with the citations), with the decision
-#: so its id is not reused meanwhile; most lines share a few decisions
+#: decision JSON texts kept (1 to 5 KB each, with the citations), with the decision so
+#: its id is not reused meanwhile; most lines share a few decisions
 MAX_TEXTS = 5_000
-_texts: dict[int, tuple[Decision, str]] = {}
+_texts: dict[int, tuple[Decision, bytes]] = {}
 
 
-def decision_text(decision: Decision) -> str:
-    """The decision's JSON text; the compiled path shares decisions between flows, so
-    most lines reuse a text already written."""
+def decision_bytes(decision: Decision) -> bytes:
+    """The decision's JSON text in UTF-8; the compiled path shares decisions between
+    flows, so most lines reuse a text already written. Past the bound, the oldest
+    text makes room."""
     hit = _texts.get(id(decision))
     if hit is not None:
         return hit[1]
-    text = json.dumps(decision.to_dict(), ensure_ascii=False)
+    text = decision.to_json().encode("utf-8")
     if len(_texts) >= MAX_TEXTS:
-        _texts.clear()
+        del _texts[next(iter(_texts))]
     _texts[id(decision)] = (decision, text)
     return text
 
@@ -168,19 +233,11 @@ def _decide_batch(
     engine: str,
     peildatum: str | None = None,
 ) -> list[Record]:
-    return [(n, decide_line(book, n, raw, lang, engine, peildatum)) for n, raw in batch]
-
-
-Line = tuple[int, bytes | None]
-
-
-@attrs.frozen
-class Block:
-    """Output lines of consecutive decided input lines, joined (one write, and little
-    to send back from a worker process)."""
-
-    text: str
-    count: int
+    out: list[Record] = []
+    for n, raw in batch:
+        result = decide_line(book, n, raw, lang, engine, peildatum)
+        out.append((n, result if isinstance(result, LineError) else result.decode("utf-8")))
+    return out
 
 
 def _decide_blocks(
@@ -191,19 +248,29 @@ def _decide_blocks(
     peildatum: str | None = None,
 ) -> list[Block | LineError]:
     out: list[Block | LineError] = []
-    done: list[str] = []
+    done: list[bytes] = []
     for number, raw in batch:
         result = decide_line(book, number, raw, lang, engine, peildatum)
         if isinstance(result, LineError):
             if done:
-                out.append(Block("".join(done), len(done)))
+                out.append(Block(b"\n".join(done) + b"\n", len(done)))
                 done = []
             out.append(result)
         else:
-            done.append(result + "\n")
+            done.append(result)
     if done:
-        out.append(Block("".join(done), len(done)))
+        out.append(Block(b"\n".join(done) + b"\n", len(done)))
     return out
+
+
+def _decide_chunk(
+    book: Rulebook,
+    chunk: Chunk,
+    lang: str,
+    engine: str,
+    peildatum: str | None = None,
+) -> list[Block | LineError]:
+    return _decide_blocks(book, chunk_lines(chunk), lang, engine, peildatum)
 
 
 def _batches(lines: Iterable[Line]) -> Iterator[list[Line]]:
@@ -217,60 +284,38 @@ def _batches(lines: Iterable[Line]) -> Iterator[list[Line]]:
         yield batch
 
 
-# -- worker processes ------------------------------------------------------------------
-
-_worker_book: Rulebook | None = None
-
-
-def _init_worker(book: Rulebook) -> None:
-    global _worker_book
-    _worker_book = book
-
-
-Options = tuple[str, str, str | None]  # lang, engine, peildatum
-BatchFn = Callable[..., list[Any]]
-
-
-def _work(args: tuple[BatchFn, list[Line], Options]) -> list[Any]:
-    decide, batch, options = args
-    assert _worker_book is not None, "worker started without a rulebook"
-    return decide(_worker_book, batch, *options)
-
-
-def _in_order(
-    book: Rulebook, lines: Iterable[Line], workers: int, decide: BatchFn, options: Options
-) -> Iterator[Any]:
-    """``decide`` (a module-level batch function) over every batch, results in input order.
-
-    With more than one worker, at most ``WINDOW_PER_WORKER`` batches per worker
-    are in flight, so a fast reader never fills memory ahead of slow workers.
-    """
-    if workers <= 1:
-        for batch in _batches(lines):
-            yield from decide(book, batch, *options)
-        return
-    context = multiprocessing.get_context("spawn" if os.name != "posix" else "fork")
-    window: deque[Any] = deque()
-    with context.Pool(workers, initializer=_init_worker, initargs=(book,)) as pool:
-        for batch in _batches(lines):
-            window.append(pool.apply_async(_work, ((decide, batch, options),)))
-            if len(window) >= workers * WINDOW_PER_WORKER:
-                yield from window.popleft().get()
-        while window:
-            yield from window.popleft().get()
-
-
-def decide_blocks(
+def decide_chunks(
     book: Rulebook,
-    lines: Iterable[Line],
+    chunks: Iterable[Chunk],
     lang: str = "nl",
     engine: str = "evaluator",
     workers: int = 1,
     peildatum: str | None = None,
 ) -> Iterator[Block | LineError]:
-    """The output of every line, in input order, as blocks of decided lines and the
-    errors between them (what the command line writes)."""
-    return _in_order(book, lines, workers, _decide_blocks, (lang, engine, peildatum))
+    """The output of every line of input read by :func:`read_chunks`, in input order,
+    as blocks of decided lines and the errors between them (a worker splits its
+    chunk into lines itself)."""
+    options = (lang, engine, peildatum)
+    return in_order(book, chunks, workers, _decide_chunk, options)
+
+
+def write_chunks(
+    book: Rulebook,
+    chunks: Iterable[Chunk],
+    fd: int,
+    lang: str = "nl",
+    engine: str = "evaluator",
+    workers: int = 2,
+    peildatum: str | None = None,
+    stop_at_error: bool = False,
+) -> Iterator[Written | LineError]:
+    """:func:`decide_chunks` with the decided lines written to the file descriptor
+    ``fd`` by the worker processes themselves, in input order (what the command line
+    does with several workers): output never passes through the reading process.
+    Yields, per chunk, the lines written and the errors between them. With
+    ``stop_at_error``, nothing is written after the first invalid line."""
+    options = (lang, engine, peildatum)
+    return write_in_turn(book, chunks, workers, _decide_chunk, options, fd, stop_at_error)
 
 
 def decide_stream(
@@ -282,4 +327,5 @@ def decide_stream(
     peildatum: str | None = None,
 ) -> Iterator[Record]:
     """Every line's record, in input order, from ``workers`` processes."""
-    return _in_order(book, lines, workers, _decide_batch, (lang, engine, peildatum))
+    options = (lang, engine, peildatum)
+    return in_order(book, _batches(lines), workers, _decide_batch, options)

@@ -49,9 +49,18 @@ from .residue import NOODZAKELIJK
 # new entries are computed each time without being kept.
 #: most decisions kept per signature
 MAX_MEMO = 20_000
-#: most raw flows kept per language, for flows asked again
+#: most raw flows (and flow texts) kept per language, for flows asked again
 MAX_SEEN = 16_384
 VAN_TAAK = "van.taak"
+
+Kept = tuple[str | None, Decision]
+"""a decision kept for a flow: (its day, or None when the flow names it; the decision)"""
+
+
+def _keep(table: dict[Any, Kept], key: Any, kept: Kept) -> None:
+    """Keep a decision while the table has room (past it, the flow is decided anew)."""
+    if len(table) < MAX_SEEN:
+        table[key] = kept
 
 
 @attrs.frozen
@@ -108,9 +117,9 @@ class FastPath:
         self.memo: dict[tuple[Any, ...], Decision] = {}
         self.traces: dict[tuple[Any, ...], tuple[Trace, Decision]] = {}
         # per language: raw key -> (day, or None when the flow names it; decision)
-        self.seen: dict[str, dict[Values, tuple[str | None, Decision]]] = {
-            lang: {} for lang in ("nl", "en")
-        }
+        self.seen: dict[str, dict[Values, Kept]] = {lang: {} for lang in ("nl", "en")}
+        # per language: a flow's JSON text -> the same, for flows read from text
+        self.texts: dict[str, dict[bytes, Kept]] = {lang: {} for lang in ("nl", "en")}
         fields = self.reader.fields
         self.i_van, self.i_dag = fields.index(VAN_TAAK), fields.index(PEILDATUM)
         self.i_nood = fields.index(NOODZAKELIJK)
@@ -137,7 +146,11 @@ class FastPath:
         return mask
 
     def decide_dict(
-        self, data: dict[str, Any], lang: str, members: int | None = None
+        self,
+        data: dict[str, Any],
+        lang: str,
+        members: int | None = None,
+        text: bytes | None = None,
     ) -> Decision | None:
         """The decision for a flow dict, or ``None`` when the acceptor does not take it
         (then the full validator decides and words the error).
@@ -146,6 +159,8 @@ class FastPath:
         decision again, if it names its day or was decided today: equal raw keys are
         the same JSON flow (see :mod:`.accept`). With ``members`` (the number of keys
         the flow's text holds), a flow whose objects hold another number is not taken.
+        With ``text`` (the flow's JSON text, read into ``data``), the decision is also
+        kept for :meth:`recall`.
         """
         reader = self.reader
         try:
@@ -156,19 +171,29 @@ class FastPath:
         except Exception:  # odd input (unhashable values, hostile objects): the slow path
             return None
         if hit is not None and (hit[0] is None or hit[0] == vandaag()):
-            return hit[1]
-        try:
-            vals = reader.normal(k, data)
-        except Exception:
-            return None
-        if vals is None:
-            return None
-        decision = self.decide(vals, lang)
-        table = self.seen[lang]
-        if len(table) < MAX_SEEN:
+            day, decision = hit
+        else:
+            try:
+                vals = reader.normal(k, data)
+            except Exception:
+                return None
+            if vals is None:
+                return None
+            decision = self.decide(vals, lang)
             day = None if vals[self.i_dag] is not None else decision.peildatum
-            table[k] = (day, decision)
+            _keep(self.seen[lang], k, (day, decision))
+        if text is not None:
+            _keep(self.texts[lang], text, (day, decision))
         return decision
+
+    def recall(self, text: bytes, lang: str) -> Decision | None:
+        """The decision of a flow whose JSON text, these very bytes, was decided before
+        (see ``text`` of :meth:`decide_dict`), if it names its day or was decided today.
+        The same bytes are the same JSON document: no need to read them again."""
+        hit = self.texts[lang].get(text)
+        if hit is not None and (hit[0] is None or hit[0] == vandaag()):
+            return hit[1]
+        return None
 
     def _conditions(self, vals: Values) -> tuple[str, int, int, int]:
         """(day, epoch, the rules that apply, the other conditions' bits) of a flow.
