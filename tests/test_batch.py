@@ -184,7 +184,7 @@ def test_workers_and_on_error_need_jsonl() -> None:
     assert "only with --jsonl" in result.stderr
 
 
-# -- the quick reading of plain lines (orjson) ----------------------------------------
+# -- the quick reading of plain lines (the typed reader) ---------------------------
 
 
 def _variants(rng: random.Random, flow: dict[str, Any]) -> list[bytes]:

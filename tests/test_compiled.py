@@ -26,6 +26,7 @@ from pettenlogic.evaluate import flatten
 from pettenlogic.evaluate.accept import UnsupportedSchema, accept_flow, compile_reader
 from pettenlogic.evaluate.codegen import UnsafeSource, check_source, compile_bits, source_of
 from pettenlogic.evaluate.residue import Residue, decision_fields
+from pettenlogic.evaluate.typed import typed_reader
 from pettenlogic.model import peildatum
 from pettenlogic.model.convert import check_flow_json
 from pettenlogic.rules.expr import And, Cmp, Const, Flag, Not, Or, Same
@@ -165,20 +166,23 @@ def test_a_flow_without_peildatum_is_decided_again_on_a_new_day(
 def test_a_flow_text_is_recalled_only_as_its_flow_would_be(
     fresh: Rulebook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A flow's JSON text kept by ``decide_dict(text=...)`` is recalled by its exact
+    """A flow's JSON text kept by ``decide_values(text=...)`` is recalled by its exact
     bytes: a flow naming its day always, a flow without one only on the day it was
     decided; other bytes (the same flow written otherwise) are not recalled."""
-    fast = fresh.fast
+    fast, reader = fresh.fast, typed_reader()
     named = {**DESIGN_EXAMPLE, "peildatum": "2024-01-01"}
     bare = {"gegevens": {"categorie": "hulpvraag"}, "van": {"taak": "jeugdhulp"}}
     bare["naar"] = {"taak": "toeleiding"}
     texts = {id(f): json.dumps(f).encode() for f in (named, bare)}
     for flow in (named, bare):
-        assert fast.recall(texts[id(flow)], "nl") is None
-        decision = fast.decide_dict(flow, "nl", text=texts[id(flow)])
-        assert decision is not None
-        assert fast.recall(texts[id(flow)], "nl") is decision
-        assert fast.recall(texts[id(flow)], "en") is None
+        text = texts[id(flow)]
+        assert fast.recall(text, "nl") is None
+        vals = reader.read(text)
+        assert vals is not None
+        decision = fast.decide_values(vals, "nl", text=text)
+        assert decision == fresh.decide(flow, engine="evaluator")
+        assert fast.recall(text, "nl") is decision
+        assert fast.recall(text, "en") is None
         assert fast.recall(json.dumps(flow, indent=1).encode(), "nl") is None
     now = time.time()
     monkeypatch.setattr(peildatum, "_today", (now - 60, now + 60, "2020-07-01"))

@@ -13,9 +13,8 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import IO
 
-import orjson
-
 from ..decision import Decision
+from ..evaluate.typed import typed_reader
 from ..model.convert import InvalidInput
 from ..model.intake import parse_json, show
 from ..rulebook import Rulebook
@@ -169,41 +168,23 @@ def _record(number: int, ident: str | int | None, decision: Decision) -> bytes:
 
 
 def _quick_line(book: Rulebook, number: int, raw: bytes, lang: str) -> bytes | None:
-    """The output of a line of a valid flow, read with orjson; ``None`` sends the line
-    the strict way (which words every error).
-
-    A line that held a bare flow decided before (the same bytes: the same JSON
-    document) gets its decision without being read again.
-
-    orjson keeps the last of duplicate keys, where the strict reader refuses them. Every
-    key in JSON text is followed by one colon, and other colons can only stand inside
-    strings; so when the objects read hold as many members as the line has colons, no
-    key was given twice. (A line with a colon inside a string goes the strict way.)
-    """
+    """The output of a line of a valid flow, read by the typed reader (:mod:`.typed`,
+    which only accepts); ``None`` sends the line the strict way, which words every
+    error. A line that held a bare flow decided before (the same bytes: the same
+    JSON document) gets its decision without being read again."""
     fast = book.fast
     known = fast.recall(raw, lang)
     if known is not None:
         return _record(number, None, known)
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
+    reader = typed_reader()
+    vals = reader.read(raw)
+    if vals is not None:
+        return _record(number, None, fast.decide_values(vals, lang, text=raw))
+    found = reader.read_envelope(raw)
+    if found is None:
         return None
-    if type(data) is not dict:
-        return None
-    keys = raw.count(b":")
-    ident = None
-    bare = not ("flow" in data and data.keys() <= ENVELOPE_KEYS)
-    if not bare:
-        if "id" in data:
-            ident = data["id"]
-            if type(ident) is not str and type(ident) is not int:
-                return None
-        keys -= len(data)
-        data = data["flow"]
-        if type(data) is not dict:
-            return None
-    decision = fast.decide_dict(data, lang, members=keys, text=raw if bare else None)
-    return None if decision is None else _record(number, ident, decision)
+    ident, vals = found
+    return _record(number, ident, fast.decide_values(vals, lang))
 
 
 #: decision JSON texts kept (1 to 5 KB each, with the citations), with the decision so

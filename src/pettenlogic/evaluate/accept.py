@@ -50,6 +50,10 @@ FALSE: Any = object()
 ABSENT: dict[str, Any] = {}  # a plain dict: its ``get`` is the fast one; never written to
 
 
+Predicate = Callable[[dict[str, Any], str, str, "_Source"], str]
+"""a condition schema (at a place, on a variable) to a Python expression"""
+
+
 class UnsupportedSchema(ValueError):
     """The schema uses a keyword the fast acceptor does not implement."""
 
@@ -104,9 +108,10 @@ def _type_expr(kinds: frozenset[str], var: str) -> str:
     return "(" + " or ".join(parts) + ")" if parts else "False"
 
 
-def _predicate(schema: dict[str, Any], where: str, var: str, out: _Source) -> str:
-    """A schema used as a condition (inside ``if`` or ``not``), as a Python expression."""
-    _known(schema, {"properties", "required", "not", "enum", "type"}, where)
+def _value_tests(
+    schema: dict[str, Any], where: str, var: str, out: _Source, predicate: Predicate
+) -> list[str]:
+    """The tests of ``type``, ``enum`` and ``not`` (through ``predicate``) on ``var``."""
     tests: list[str] = []
     if "type" in schema:
         tests.append(_type_expr(_types(schema), var))
@@ -116,7 +121,19 @@ def _predicate(schema: dict[str, Any], where: str, var: str, out: _Source) -> st
             raise UnsupportedSchema(f"{where}: only string enums are supported in conditions")
         tests.append(f"(type({var}) is str and {var} in {out.const(frozenset(members))})")
     if "not" in schema:
-        tests.append(f"not {_predicate(schema['not'], where, var, out)}")
+        tests.append(f"not {predicate(schema['not'], where, var, out)}")
+    return tests
+
+
+def joined(tests: list[str]) -> str:
+    """Tests as one Python expression (``True`` for none)."""
+    return "(" + " and ".join(tests) + ")" if tests else "True"
+
+
+def _predicate(schema: dict[str, Any], where: str, var: str, out: _Source) -> str:
+    """A schema used as a condition (inside ``if`` or ``not``), as a Python expression."""
+    _known(schema, {"properties", "required", "not", "enum", "type"}, where)
+    tests = _value_tests(schema, where, var, out, _predicate)
     if "required" in schema or "properties" in schema:
         # object keywords do not constrain other types
         inner = [f"{k!r} in {var}" for k in schema.get("required", ())]
@@ -124,7 +141,7 @@ def _predicate(schema: dict[str, Any], where: str, var: str, out: _Source) -> st
             test = _predicate(sub, f"{where}.{k}", f"{var}[{k!r}]", out)
             inner.append(f"({k!r} not in {var} or {test})")
         tests.append(f"(type({var}) is not dict or ({' and '.join(inner) or 'True'}))")
-    return "(" + " and ".join(tests) + ")" if tests else "True"
+    return joined(tests)
 
 
 @attrs.frozen

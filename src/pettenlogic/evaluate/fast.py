@@ -145,50 +145,50 @@ class FastPath:
             )
         return mask
 
-    def decide_dict(
-        self,
-        data: dict[str, Any],
-        lang: str,
-        members: int | None = None,
-        text: bytes | None = None,
-    ) -> Decision | None:
+    def decide_dict(self, data: dict[str, Any], lang: str) -> Decision | None:
         """The decision for a flow dict, or ``None`` when the acceptor does not take it
         (then the full validator decides and words the error).
 
         A flow whose raw key (every leaf as given) was decided before gets that
         decision again, if it names its day or was decided today: equal raw keys are
-        the same JSON flow (see :mod:`.accept`). With ``members`` (the number of keys
-        the flow's text holds), a flow whose objects hold another number is not taken.
-        With ``text`` (the flow's JSON text, read into ``data``), the decision is also
-        kept for :meth:`recall`.
+        the same JSON flow (see :mod:`.accept`).
         """
         reader = self.reader
         try:
             k = reader.key(data)
-            if k is None or (members is not None and k[-1] != members):
+            if k is None:
                 return None
             hit = self.seen[lang].get(k)
         except Exception:  # odd input (unhashable values, hostile objects): the slow path
             return None
         if hit is not None and (hit[0] is None or hit[0] == vandaag()):
-            day, decision = hit
-        else:
-            try:
-                vals = reader.normal(k, data)
-            except Exception:
-                return None
-            if vals is None:
-                return None
-            decision = self.decide(vals, lang)
-            day = None if vals[self.i_dag] is not None else decision.peildatum
-            _keep(self.seen[lang], k, (day, decision))
-        if text is not None:
-            _keep(self.texts[lang], text, (day, decision))
+            return hit[1]
+        try:
+            vals = reader.normal(k, data)
+        except Exception:
+            return None
+        if vals is None:
+            return None
+        decision = self.decide(vals, lang)
+        _keep(self.seen[lang], k, (self._day(vals, decision), decision))
         return decision
+
+    def decide_values(self, vals: Values, lang: str, text: bytes | None = None) -> Decision:
+        """The decision for a checked flow's values (see :mod:`.typed`); with ``text``
+        (the flow's JSON text they were read from), kept for :meth:`recall`."""
+        decision = self.decide(vals, lang)
+        if text is not None:
+            _keep(self.texts[lang], text, (self._day(vals, decision), decision))
+        return decision
+
+    def _day(self, vals: Values, decision: Decision) -> str | None:
+        """The day a kept decision holds for: None when the flow names its day (always),
+        else the day it was decided (a flow without peildatum means today)."""
+        return None if vals[self.i_dag] is not None else decision.peildatum
 
     def recall(self, text: bytes, lang: str) -> Decision | None:
         """The decision of a flow whose JSON text, these very bytes, was decided before
-        (see ``text`` of :meth:`decide_dict`), if it names its day or was decided today.
+        (see ``text`` of :meth:`decide_values`), if it names its day or was decided today.
         The same bytes are the same JSON document: no need to read them again."""
         hit = self.texts[lang].get(text)
         if hit is not None and (hit[0] is None or hit[0] == vandaag()):
