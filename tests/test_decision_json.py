@@ -79,3 +79,19 @@ def test_joined_text_of_real_decisions() -> None:
     assert decision.to_json(indent=2) == json.dumps(
         decision.to_dict(), ensure_ascii=False, indent=2
     )
+
+
+def test_a_lone_surrogate_survives_as_json_dumps_passes_it() -> None:
+    decision = Decision(
+        oordeel=Oordeel.TOEGESTAAN,
+        grondslag=("\ud800",),
+        plichten=(),
+        voorwaarden=(),
+        bronnen=(),
+        beroepsgeheim=False,
+        verwerkingsverantwoordelijke="college",
+        regels=(),
+        uitleg="a\ud800\nb",
+        rulebook="x",
+    )
+    assert decision.to_json() == json.dumps(decision.to_dict(), ensure_ascii=False)

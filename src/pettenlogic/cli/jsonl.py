@@ -200,7 +200,7 @@ def decision_bytes(decision: Decision) -> bytes:
     hit = _texts.get(id(decision))
     if hit is not None:
         return hit[1]
-    text = decision.to_json().encode("utf-8")
+    text = decision.json_bytes()
     if len(_texts) >= MAX_TEXTS:
         del _texts[next(iter(_texts))]
     _texts[id(decision)] = (decision, text)
