@@ -358,3 +358,25 @@ def test_workers_write_the_same_output_from_the_command_line(tmp_path: Path) -> 
             outs.append((on_error, done.stdout, done.stderr))
     assert outs[:2] == outs[2:]
     assert outs[0][1].count(b"\n") > 100 > outs[1][1].count(b"\n") > 0
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_closed_output_is_a_clean_error(tmp_path: Path, workers: str) -> None:
+    """The reader of the output leaves early (``| head``): one clear line on stderr,
+    exit 2, no traceback, whether the reading process or the workers write."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "flows.jsonl"
+    path.write_text(lines_of([random_flow(random.Random(i)) for i in range(4000)]))
+    args = [sys.executable, "-m", "pettenlogic", "decide", "--jsonl", "--engine", "compiled"]
+    with subprocess.Popen(
+        [*args, "--workers", workers, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.read(100)
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) == 2
+    assert "output was closed" in err
+    assert "Traceback" not in err and "Exception ignored" not in err

@@ -5,6 +5,7 @@ Exit codes: 0 decided, 2 invalid input or invalid specs (message on stderr)."""
 from __future__ import annotations
 
 import gc
+import os
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -145,6 +146,18 @@ def _output_fd(out: Any) -> int | None:
     return fd if isinstance(fd, int) and fd >= 0 else None
 
 
+def _drop_stdout() -> None:
+    """Point standard output at the null device, so that the flush at exit does not
+    fail on the closed pipe again."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # captured output: nothing to drop
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
+
+
 def _decide_jsonl(
     source: str,
     book: Rulebook,
@@ -194,6 +207,9 @@ def _decide_jsonl(
                     out.write(result.data)
                 decided += result.count
                 progress.tick(result.count)
+    except BrokenPipeError:  # only writing raises it: the reader of the output left
+        _drop_stdout()
+        fail("cannot write the decisions: the output was closed (broken pipe)")
     except OSError as exc:
         fail(f"cannot read {shown}: {exc.strerror or exc}")
     finally:
