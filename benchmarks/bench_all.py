@@ -313,7 +313,7 @@ def part_scaling(sizes: list[int], limit: float, tmp: Path) -> list[list[str]]:
 def main() -> None:
     ap = argparse.ArgumentParser(description="All pettenlogic speed figures in one run.")
     ap.add_argument("--flows", type=int, default=10_000)
-    ap.add_argument("--jsonl-flows", type=int, default=100_000)
+    ap.add_argument("--jsonl-flows", type=int, default=1_000_000)  # the target's size
     ap.add_argument("--limit", type=float, default=120.0, help="seconds per scaling step")
     ap.add_argument("--sizes", default="100,1000,10000")
     ap.add_argument("--scale-one", nargs=3, metavar=("FOLDER", "OP", "LIMIT"))
