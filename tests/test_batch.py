@@ -110,6 +110,7 @@ def test_jsonl_skip_decides_the_valid_lines_and_caps_the_report() -> None:
         ('{"a": 1, "a": 2}', "duplicate key"),
         ('{"gegevens": NaN}', "NaN is not valid JSON"),
         ('{"id": [1], "flow": {}}', "id: must be a string or an integer"),
+        ('{"id": "\\ud800", "flow": ' + json.dumps(DESIGN_EXAMPLE) + "}", "lone surrogate"),
         ('{"id": "x", "flow": {"van": 1}}', "van: wrong type"),
         ("17", "a flow must be a JSON object"),
         ('{"flow": {"van": {"taak": 18446744073709551616}}}', "van.taak"),

@@ -150,12 +150,25 @@ def decide_line(
                 problem = f"id: must be a string or an integer, got {show(data['id'])}"
                 return LineError(number, (problem,))
             ident = data["id"]
+            if isinstance(ident, str) and not _writable(ident):
+                problem = "id: holds a lone surrogate (a \\ud800 to \\udfff escape), not text"
+                return LineError(number, (problem,))
         data = data["flow"]
     try:
         decision = book.decide(data, lang, engine=engine, peildatum=peildatum)
     except InvalidInput as exc:
         return LineError(number, tuple(str(p) for p in exc.problems))
     return _record(number, ident, decision)
+
+
+def _writable(text: str) -> bool:
+    """Whether text can be written as UTF-8 (JSON lets a string escape half of a
+    surrogate pair; such a string is no text and cannot be written back)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _record(number: int, ident: str | int | None, decision: Decision) -> bytes:
