@@ -66,7 +66,7 @@ def test_seeded_flows_agree_and_decisions_are_shared(fresh: Rulebook) -> None:
     assert all(a is fresh.decide(d, engine="compiled") for a, d in zip(again, batch, strict=False))
 
 
-# -- flows asked again (the raw-key table) ---------------------------------------------
+# -- flows asked again (the table of kept flows) ---------------------------------------------
 
 
 def outcome(rb: Rulebook, data: Any, engine: str) -> Any:
@@ -81,7 +81,7 @@ def outcome(rb: Rulebook, data: Any, engine: str) -> Any:
 def test_a_near_copy_of_a_flow_seen_before_is_judged_on_its_own(
     fresh: Rulebook, flow: dict[str, Any], seed: int
 ) -> None:
-    """The flow is decided first (its raw key is kept); then a mutation of it, which
+    """The flow is decided first (its decision is kept); then a mutation of it, which
     may read the same to ``==`` (``1`` for ``true``, an unknown key, a required
     member removed), must get the evaluator's outcome, not the kept decision."""
     fresh.decide(flow, engine="compiled")
@@ -118,7 +118,7 @@ def test_a_value_equal_but_of_another_type_is_not_a_flow_seen_before(
     node = data
     for step in where[:-1]:
         node = node[step]
-    assert node[where[-1]] == value  # equal to Python, so the raw keys compare equal
+    assert node[where[-1]] == value  # equal to Python's ==, which a kept flow must not use
     node[where[-1]] = value
     assert outcome(fresh, data, "compiled") == outcome(fresh, data, "evaluator")
     assert isinstance(outcome(fresh, data, "evaluator"), dict) is valid

@@ -13,8 +13,8 @@ Python functions, in two passes over a dict:
 
 Two dicts with equal raw keys are the same JSON document up to member order (the
 leaves are written so that ``==`` does not take ``1`` for ``true``; see
-:func:`_encoded`), so a raw key may stand for a checked flow: :mod:`.fast` keeps
-the decisions of raw keys it has seen. The acceptor only
+:func:`_encoded`), so a raw key may stand for a checked flow (:mod:`.fast` keeps
+decided flows by their ``marshal`` bytes instead, which C writes faster). The acceptor only
 ever *accepts*: on anything else it returns ``None`` and the full validator decides
 and words the error. A schema keyword it does not know stops the build, so a change
 to the schema can never be silently ignored here.

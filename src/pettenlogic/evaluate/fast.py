@@ -18,8 +18,9 @@ the toekenningen, the limits in force and the ``beroepsgeheim`` definition.
    (:meth:`~.interpreter.Evaluator.settle`: exceptions, layers, verdict, duties),
    reading the conditions from the bits instead of its closures; its (immutable)
    decision is shared with every later flow of the same signature.
-4. A dict flow asked again (the same raw key, :mod:`.accept`) gets its decision
-   from a table without computing the bits.
+4. A dict flow asked again (the same ``marshal`` bytes, see :meth:`FastPath.decide_dict`)
+   or a JSON text read again (the same bytes) gets its decision from a table
+   without being checked or computing the bits.
 
 So the compiled path and the interpreter share everything but the evaluation of
 the conditions, and flows with other tasks and categories share a decision
@@ -30,6 +31,7 @@ schema-compiled acceptor (:mod:`.accept`) that needs no :class:`~pettenlogic.Flo
 
 from __future__ import annotations
 
+import marshal
 from collections.abc import Callable
 from typing import Any
 
@@ -116,8 +118,9 @@ class FastPath:
         self.relevant: dict[tuple[int, int], int] = {}  # (epoch, applying) -> mask
         self.memo: dict[tuple[Any, ...], Decision] = {}
         self.traces: dict[tuple[Any, ...], tuple[Trace, Decision]] = {}
-        # per language: raw key -> (day, or None when the flow names it; decision)
-        self.seen: dict[str, dict[Values, Kept]] = {lang: {} for lang in ("nl", "en")}
+        # per language: a flow dict's marshal bytes -> (its day, or None when the flow
+        # names it; the decision)
+        self.seen: dict[str, dict[bytes, Kept]] = {lang: {} for lang in ("nl", "en")}
         # per language: a flow's JSON text -> the same, for flows read from text
         self.texts: dict[str, dict[bytes, Kept]] = {lang: {} for lang in ("nl", "en")}
         fields = self.reader.fields
@@ -149,28 +152,35 @@ class FastPath:
         """The decision for a flow dict, or ``None`` when the acceptor does not take it
         (then the full validator decides and words the error).
 
-        A flow whose raw key (every leaf as given) was decided before gets that
-        decision again, if it names its day or was decided today: equal raw keys are
-        the same JSON flow (see :mod:`.accept`).
+        A flow decided before gets that decision again, if it names its day or was
+        decided today. It is recognised by its ``marshal`` bytes, written in C: marshal
+        takes only the exact built-in types (a subclass or any other object raises,
+        and is left to the acceptor), writes ``true``, ``1`` and ``1.0`` differently,
+        and reads back exactly what it wrote; so equal bytes are the same JSON flow.
+        (Its bytes also follow which objects are shared, so an equal flow built
+        otherwise may be decided anew: never the other way round.)
         """
+        table = self.seen[lang]
+        raw: bytes | None
+        hit: Kept | None
+        try:
+            raw = marshal.dumps(data)
+            hit = table.get(raw)
+        except Exception:  # not built-in data, or nested too deeply: the acceptor decides
+            raw = hit = None
+        if hit is not None and (hit[0] is None or hit[0] == vandaag()):
+            return hit[1]
         reader = self.reader
         try:
             k = reader.key(data)
-            if k is None:
-                return None
-            hit = self.seen[lang].get(k)
+            vals = None if k is None else reader.normal(k, data)
         except Exception:  # odd input (unhashable values, hostile objects): the slow path
-            return None
-        if hit is not None and (hit[0] is None or hit[0] == vandaag()):
-            return hit[1]
-        try:
-            vals = reader.normal(k, data)
-        except Exception:
             return None
         if vals is None:
             return None
         decision = self.decide(vals, lang)
-        _keep(self.seen[lang], k, (self._day(vals, decision), decision))
+        if raw is not None:
+            _keep(table, raw, (self._day(vals, decision), decision))
         return decision
 
     def decide_values(self, vals: Values, lang: str, text: bytes | None = None) -> Decision:
