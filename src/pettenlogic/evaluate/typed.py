@@ -81,18 +81,26 @@ def _leaf_type(schema: dict[str, Any], path: str) -> Any:
     return Union[tuple(parts)]  # noqa: UP007 (a type built at run time)
 
 
-def _struct(shape: _Shape, local: str, name: str) -> type[msgspec.Struct]:
-    """The struct of one object of the shape (its nested objects first)."""
-    fields: list[tuple[str, Any, Any]] = []
-    for obj in shape.objects:
-        if obj.parent == local:
-            inner = _struct(shape, obj.local, f"{name}_{obj.name}")
-            fields.append((obj.name, inner | msgspec.UnsetType, UNSET))
-    for leaf in shape.leaves:
-        if leaf.holder == local:
-            typ = _leaf_type(leaf.schema, leaf.path)
-            fields.append((leaf.name, typ | msgspec.UnsetType, UNSET))
-    return msgspec.defstruct(name, fields, kw_only=True, forbid_unknown_fields=True)
+def _structs(shape: _Shape) -> dict[str, type[msgspec.Struct]]:
+    """The struct of every object of the shape, by its local (``data``: the root)."""
+    out: dict[str, type[msgspec.Struct]] = {}
+
+    def build(local: str, name: str) -> type[msgspec.Struct]:
+        fields: list[tuple[str, Any, Any]] = []
+        for obj in shape.objects:
+            if obj.parent == local:
+                inner = build(obj.local, f"{name}_{obj.name}")
+                fields.append((obj.name, inner | msgspec.UnsetType, UNSET))
+        for leaf in shape.leaves:
+            if leaf.holder == local:
+                typ = _leaf_type(leaf.schema, leaf.path)
+                fields.append((leaf.name, typ | msgspec.UnsetType, UNSET))
+        made = msgspec.defstruct(name, fields, kw_only=True, forbid_unknown_fields=True)
+        out[local] = made
+        return made
+
+    build("data", "Flow")
+    return out
 
 
 def _predicate(schema: dict[str, Any], where: str, var: str, out: _Source) -> str:
@@ -115,7 +123,7 @@ def _object_predicate(schema: dict[str, Any], where: str, var: str, out: _Source
     return joined(tests)
 
 
-def _values_source(shape: _Shape, out: _Source) -> None:
+def _values_source(shape: _Shape, structs: dict[str, type[msgspec.Struct]], out: _Source) -> None:
     """``values(s)``: (the leaf values in the acceptor's order, members given), or None.
 
     Each given object is read at once as the tuple of its members (``astuple``, in
@@ -124,13 +132,11 @@ def _values_source(shape: _Shape, out: _Source) -> None:
     (its absence returned None already)."""
     out.emit(0, "def values(s):")
     sure = {"data"}
-    # a member's place in its struct: the nested objects first, then the leaves
-    place: dict[str, dict[str, int]] = {obj.local: {} for obj in shape.objects}
-    for obj in shape.objects:
-        if obj.parent is not None:
-            place[obj.parent][obj.name] = len(place[obj.parent])
-    for leaf in shape.leaves:
-        place[leaf.holder][leaf.name] = len(place[leaf.holder])
+    # a member's place in the tuple of its struct
+    place = {
+        local: {name: i for i, name in enumerate(struct.__struct_fields__)}
+        for local, struct in structs.items()
+    }
 
     def member(holder: str, name: str) -> str:
         item = f"t_{holder}[{place[holder][name]}]"
@@ -230,14 +236,14 @@ def compile_typed(schema: dict[str, Any]) -> TypedReader:
     """The typed reader of an object schema (raises :class:`UnsupportedSchema` on a
     keyword or type it does not implement)."""
     shape = _Shape(schema)
-    root = _struct(shape, "data", "Flow")
+    structs = _structs(shape)
     out = _Source()
-    _values_source(shape, out)
+    _values_source(shape, structs, out)
     source = "\n".join(out.lines)
     namespace: dict[str, Any] = {**out.consts, "UNSET": UNSET}
     namespace["astuple"] = msgspec.structs.astuple
     exec(compile(source, "<typed flow reader>", "exec"), namespace)
-    decoder = msgspec.json.Decoder(root)
+    decoder = msgspec.json.Decoder(structs["data"])
     envelope = msgspec.json.Decoder(_Envelope)
     return TypedReader(decoder.decode, namespace["values"], envelope.decode, source)
 
