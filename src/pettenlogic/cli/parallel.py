@@ -89,19 +89,26 @@ def _work(args: tuple[BatchFn, Any, Options]) -> list[Any]:
 def in_order(
     book: Rulebook, batches: Iterable[Any], workers: int, decide: BatchFn, options: Options
 ) -> Iterator[Any]:
-    """``decide`` (a module-level batch function) over every batch, results in input order.
-
-    With more than one worker, at most ``WINDOW_PER_WORKER`` batches per worker
-    are in flight, so a fast reader never fills memory ahead of slow workers.
-    """
+    """``decide`` (a module-level batch function) over every batch, results in input
+    order: in this process, or with more than one worker in a pool (:func:`_windowed`)."""
     if workers <= 1:
         for batch in batches:
             yield from decide(book, batch, *options)
         return
+    tasks = ((decide, batch, options) for batch in batches)
+    yield from _windowed(_Worker(book), workers, _work, tasks)
+
+
+def _windowed(
+    state: _Worker, workers: int, work: Callable[[Any], list[Any]], tasks: Iterable[Any]
+) -> Iterator[Any]:
+    """``work`` over every task in a pool of ``workers`` processes that inherit
+    ``state``, results in task order; at most ``WINDOW_PER_WORKER`` tasks per worker
+    are in flight, so a fast reader never fills memory ahead of slow workers."""
     window: deque[Any] = deque()
-    with _context().Pool(workers, initializer=_init_worker, initargs=(_Worker(book),)) as pool:
-        for batch in batches:
-            window.append(pool.apply_async(_work, ((decide, batch, options),)))
+    with _context().Pool(workers, initializer=_init_worker, initargs=(state,)) as pool:
+        for task in tasks:
+            window.append(pool.apply_async(work, (task,)))
             if len(window) >= workers * WINDOW_PER_WORKER:
                 yield from window.popleft().get()
         while window:
@@ -168,12 +175,5 @@ def write_in_turn(
     context = _context()
     turn = context.Condition()
     state = _Worker(book, turn, context.Value("q", 0, lock=False), context.Value("b", 0), fd)
-    window: deque[Any] = deque()
-    with context.Pool(workers, initializer=_init_worker, initargs=(state,)) as pool:
-        for index, batch in enumerate(batches):
-            task = (index, decide, batch, options, stop_at_error)
-            window.append(pool.apply_async(_write_turn, (task,)))
-            if len(window) >= workers * WINDOW_PER_WORKER:
-                yield from window.popleft().get()
-        while window:
-            yield from window.popleft().get()
+    tasks = ((i, decide, batch, options, stop_at_error) for i, batch in enumerate(batches))
+    yield from _windowed(state, workers, _write_turn, tasks)
