@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import weakref
 from functools import lru_cache
 from json.encoder import encode_basestring
 from typing import Any
@@ -174,3 +175,25 @@ def _gevolg_json(gevolg: Gevolgtekst, with_sources: bool) -> bytes:
 @lru_cache(maxsize=4096)
 def _gevolgen_json(gevolgen: tuple[Gevolgtekst, ...], with_sources: bool) -> bytes:
     return b"[" + b", ".join(_gevolg_json(g, with_sources) for g in gevolgen) + b"]"
+
+
+#: decision JSON texts kept by :func:`kept_json` (1 to 5 KB each)
+MAX_KEPT_TEXTS = 5_000
+# id -> (the decision, weakly: an id is reused once its decision is gone; its text)
+_kept: dict[int, tuple[weakref.ref[Decision], bytes]] = {}
+
+
+def kept_json(decision: Decision) -> bytes:
+    """``decision.json_bytes()``, kept per decision object: the compiled engine hands
+    out one (frozen) decision for every flow of a signature, so streams and the HTTP
+    service write the same text again and again. Past the bound, the oldest text
+    makes room."""
+    key = id(decision)
+    hit = _kept.get(key)
+    if hit is not None and hit[0]() is decision:
+        return hit[1]
+    text = decision.json_bytes()
+    if key not in _kept and len(_kept) >= MAX_KEPT_TEXTS:
+        del _kept[next(iter(_kept))]
+    _kept[key] = (weakref.ref(decision), text)
+    return text

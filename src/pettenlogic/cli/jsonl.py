@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import IO
 
-from ..decision import Decision
+from ..decision import Decision, kept_json
 from ..evaluate.typed import typed_reader
 from ..model.convert import InvalidInput
 from ..model.intake import parse_json, show
@@ -177,7 +177,7 @@ def _record(number: int, ident: str | int | None, decision: Decision) -> bytes:
     head = b'{"regel": %d, ' % number
     if ident is not None:
         head += b'"id": %s, ' % json.dumps(ident, ensure_ascii=False).encode("utf-8")
-    return b'%s"beslissing": %s}' % (head, decision_bytes(decision))
+    return b'%s"beslissing": %s}' % (head, kept_json(decision))
 
 
 def _quick_line(book: Rulebook, number: int, raw: bytes, lang: str) -> bytes | None:
@@ -198,26 +198,6 @@ def _quick_line(book: Rulebook, number: int, raw: bytes, lang: str) -> bytes | N
         return None
     ident, vals = found
     return _record(number, ident, fast.decide_values(vals, lang))
-
-
-#: decision JSON texts kept (1 to 5 KB each, with the citations), with the decision so
-#: its id is not reused meanwhile; most lines share a few decisions
-MAX_TEXTS = 5_000
-_texts: dict[int, tuple[Decision, bytes]] = {}
-
-
-def decision_bytes(decision: Decision) -> bytes:
-    """The decision's JSON text in UTF-8; the compiled path shares decisions between
-    flows, so most lines reuse a text already written. Past the bound, the oldest
-    text makes room."""
-    hit = _texts.get(id(decision))
-    if hit is not None:
-        return hit[1]
-    text = decision.json_bytes()
-    if len(_texts) >= MAX_TEXTS:
-        del _texts[next(iter(_texts))]
-    _texts[id(decision)] = (decision, text)
-    return text
 
 
 def _decide_batch(

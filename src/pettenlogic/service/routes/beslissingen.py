@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from ...decision import Decision
+from ...decision import kept_json
 from ...model.convert import InvalidInput
 from ...model.intake import Problem, show
 from ...rulebook import Rulebook
@@ -26,30 +25,7 @@ ENGINE = "compiled"
 #: a batch this small is decided on the event loop; larger ones in a worker thread
 INLINE_BATCH = 8
 
-#: most decision texts kept (a decision is ~10 kB of JSON)
-MAX_TEXTS = 4_096
-
 FLOW_BODY = {"$ref": "#/components/schemas/Verstrekking"}
-
-# The compiled engine hands out the same (frozen) Decision for every flow of a
-# signature, so its JSON text is kept with it: id → (the decision, weakly, its text).
-# The weak reference guards against a reused id after the decision is gone.
-_texts: dict[int, tuple[weakref.ref[Decision], str]] = {}
-
-
-def decision_json(decision: Decision) -> str:
-    """``decision.to_json()``, computed once per decision object."""
-    key = id(decision)
-    kept = _texts.get(key)
-    if kept is not None and kept[0]() is decision:
-        return kept[1]
-    text = decision.to_json()
-    if len(_texts) >= MAX_TEXTS:
-        _texts.clear()
-    _texts[key] = (weakref.ref(decision), text)
-    return text
-
-
 BATCH_BODY = {"$ref": "#/components/schemas/BatchVerzoek"}
 
 
@@ -84,7 +60,7 @@ async def beslis(request: Request, taal: Taal = "nl", regelset_: RegelsetNaam = 
     except InvalidInput as exc:
         errors = [field_error("body", p) for p in exc.problems]
         raise invalid(f"invalid flow: {exc}", errors) from None
-    return Response(decision_json(decision).encode("utf-8"), media_type=JSON_MEDIA)
+    return Response(kept_json(decision), media_type=JSON_MEDIA)
 
 
 @router.post(
@@ -143,7 +119,7 @@ def _bad_batch(path: str, message: str, value: Any = None) -> Exception:
 
 def _decide_all(book: Rulebook, flows: list[Any], taal: str) -> bytes:
     """Every flow's decision JSON, or a 400 naming the invalid fields of every flow."""
-    parts: list[str] = []
+    parts: list[bytes] = []
     errors: list[dict[str, Any]] = []
     for index, flow in enumerate(flows):
         try:
@@ -153,8 +129,8 @@ def _decide_all(book: Rulebook, flows: list[Any], taal: str) -> bytes:
             errors.extend(field_error("body", p, prefix) for p in exc.problems)
             continue
         if not errors:
-            parts.append(decision_json(decision))
+            parts.append(kept_json(decision))
     if errors:
         bad = len({e["path"].split("]")[0] for e in errors})
         raise invalid(f"{bad} of {len(flows)} flows are invalid", errors)
-    return ('{"beslissingen":[' + ",".join(parts) + "]}").encode("utf-8")
+    return b'{"beslissingen":[' + b",".join(parts) + b"]}"
