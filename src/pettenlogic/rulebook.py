@@ -96,7 +96,11 @@ class Rulebook:
             decision = self.fast.decide_dict(data, lang)
             if decision is not None:
                 return decision
-        parsed = self.as_flow(flow)  # validates, or raises InvalidInput
+        return self._decide_validated(flow, lang)
+
+    def _decide_validated(self, flow: Flow | Mapping[str, Any], lang: str) -> Decision:
+        """The compiled path after full validation (which raises InvalidInput)."""
+        parsed = self.as_flow(flow)
         return self.fast.decide(self.fast.values(flatten(parsed)), lang)
 
     def decide_many(
@@ -125,15 +129,19 @@ class Rulebook:
     ) -> Iterator[Decision]:
         fast = self.fast.decide_dict if engine == "compiled" and peildatum is None else None
         for index, flow in enumerate(flows):
-            if fast is not None and type(flow) is dict:
-                decision = fast(flow, lang)  # the common case, without the checks of decide
-                if decision is not None:
-                    yield decision
-                    continue
-            try:
-                yield self.decide(flow, lang, engine, peildatum)
-            except InvalidInput as exc:
-                raise InvalidInput(exc.problems, f"[{index}]") from None
+            # the common case, a dict, without the checks of decide; one the acceptor
+            # declines is validated in full, not offered to it again
+            data = flow if fast is not None and type(flow) is dict else None
+            decision = None if fast is None or data is None else fast(data, lang)
+            if decision is None:
+                try:
+                    if data is not None:
+                        decision = self._decide_validated(flow, lang)
+                    else:
+                        decision = self.decide(flow, lang, engine, peildatum)
+                except InvalidInput as exc:
+                    raise InvalidInput(exc.problems, f"[{index}]") from None
+            yield decision
 
     @staticmethod
     def _check_options(lang: str, engine: str) -> None:
