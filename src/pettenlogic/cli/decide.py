@@ -135,23 +135,21 @@ def decide(
         click.echo(("\n" if i else "") + block)
 
 
-def _output_fd(out: Any) -> int | None:
-    """The file descriptor beneath standard output, flushed, when there is one (not
-    under a test runner's captured output)."""
+def _fileno(stream: Any) -> int | None:
+    """The file descriptor beneath a stream, when there is one (not under a test
+    runner's captured output)."""
     try:
-        fd = out.fileno()
+        fd = stream.fileno()
     except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
         return None
-    out.flush()
     return fd if isinstance(fd, int) and fd >= 0 else None
 
 
 def _drop_stdout() -> None:
     """Point standard output at the null device, so that the flush at exit does not
     fail on the closed pipe again."""
-    try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):  # captured output: nothing to drop
+    fd = _fileno(sys.stdout)
+    if fd is None:
         return
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, fd)
@@ -181,9 +179,9 @@ def _decide_jsonl(
     # full passes (and forked workers' copies) from walking it again and again
     gc.freeze()
     invalid = decided = 0
-    sys.stdout.flush()  # the decisions go to the byte stream beneath it
+    sys.stdout.flush()  # the decisions go to the byte stream beneath it (flushed too)
     out = sys.stdout.buffer
-    fd = _output_fd(out) if workers > 1 else None
+    fd = _fileno(out) if workers > 1 else None
     chunks = read_chunks(stream)
     results: Iterator[Block | Written | LineError]
     if fd is None:

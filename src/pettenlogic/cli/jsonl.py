@@ -106,17 +106,13 @@ def chunk_lines(chunk: Chunk, longest: int = MAX_LINE_BYTES) -> list[Line]:
     if data is None:
         return [(first, None)]
     parts = data.split(b"\n")
-    last = parts.pop()  # after the final newline: empty, or a last line without one
+    end = len(parts) - 1  # after the final newline: empty, or a last line without one
     out: list[Line] = []
     for i, part in enumerate(parts):
         if len(part) > longest:
             out.append((first + i, None))
         elif part.strip():
-            out.append((first + i, part + b"\n"))
-    if len(last) > longest:
-        out.append((first + len(parts), None))
-    elif last.strip():
-        out.append((first + len(parts), last))
+            out.append((first + i, part + b"\n" if i < end else part))
     return out
 
 
