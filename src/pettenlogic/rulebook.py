@@ -183,7 +183,8 @@ def with_peildatum(
     A malformed date raises :class:`~pettenlogic.InvalidInput` naming the option.
     """
     if isinstance(peildatum, datetime.date) and not isinstance(peildatum, datetime.datetime):
-        day = peildatum
+        # the day it stores, read by date's own method (a subclass's isoformat may lie)
+        day = datetime.date.fromordinal(datetime.date.toordinal(peildatum))
     else:
         parsed = lees_datum(peildatum)
         if parsed is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import datetime
 import difflib
+import marshal
 from collections.abc import Callable, Mapping
 from enum import Enum
 from functools import cache
@@ -56,8 +57,14 @@ def _fast_validator() -> Callable[[Any], Any]:
 
 def _accepts_fast(data: Any) -> bool:
     """Fast path for well-formed input; any rejection is re-examined by jsonschema,
-    which words the messages and has the last word."""
+    which words the messages and has the last word.
+
+    Only plain data takes it: ``marshal`` (in C) refuses every object that is not
+    exactly a built-in type, so a ``str`` or ``dict`` subclass, whose ``==`` or
+    ``get`` may say anything to the generated checks, goes through the plain copy
+    (:func:`~.intake.plain_copy`) first, like any other odd input."""
     try:
+        marshal.dumps(data)
         _fast_validator()(data)
     except Exception:  # a rejection, or odd input it cannot even look at: the slow path decides
         return False

@@ -146,23 +146,29 @@ def plain_copy(data: Any) -> tuple[Any, list[Problem]]:
             break
         if value is None or isinstance(value, bool):
             into[slot] = value
+        # a subclass of int, float or str is read by the base type's own method, so
+        # the copy holds the value it stores (an IntEnum's number, a str Enum's text),
+        # whatever its __int__, __str__, __eq__ or __len__ would say
         elif isinstance(value, int):
-            if abs(value) > MAX_INT:
+            number = int.__int__(value)
+            if abs(number) > MAX_INT:
                 problems.append(Problem(path, f"integer out of range (more than {MAX_INT})"))
             else:
-                into[slot] = int(value)
+                into[slot] = number
         elif isinstance(value, float):
-            if not math.isfinite(value):
-                problems.append(Problem(path, f"{value!r} is not a JSON number"))
+            real = float.__float__(value)
+            if not math.isfinite(real):
+                problems.append(Problem(path, f"{real!r} is not a JSON number"))
             else:
-                into[slot] = float(value)
+                into[slot] = real
         elif isinstance(value, str):
-            if len(value) > MAX_STRING:
+            text = str.__str__(value)
+            if len(text) > MAX_STRING:
                 problems.append(
-                    Problem(path, f"string of {len(value)} characters (at most {MAX_STRING})")
+                    Problem(path, f"string of {len(text)} characters (at most {MAX_STRING})")
                 )
             else:
-                into[slot] = str(value)
+                into[slot] = text
         elif isinstance(value, Mapping | list | tuple):
             if id(value) in ancestors:
                 problems.append(Problem(path, "the value contains itself (a cycle)"))
@@ -175,8 +181,8 @@ def plain_copy(data: Any) -> tuple[Any, list[Problem]]:
                 copy: dict[str, Any] | list[Any] = {}
                 items: list[tuple[Any, Any]] = list(value.items())
             else:
-                copy = [None] * len(value)
                 items = list(enumerate(value))
+                copy = [None] * len(items)  # not len(value): a subclass may say otherwise
             into[slot] = copy
             for key, item in reversed(items):
                 if isinstance(copy, dict):
@@ -185,6 +191,7 @@ def plain_copy(data: Any) -> tuple[Any, list[Problem]]:
                             Problem(path, f"key {show(key)} is not a string; keys must be strings")
                         )
                         continue
+                    key = str.__str__(key)
                     if len(key) > MAX_STRING:
                         problems.append(
                             Problem(path, f"key of {len(key)} characters (at most {MAX_STRING})")
