@@ -1,11 +1,13 @@
-"""``check`` prunes by key boxes and may run in processes; its findings stay the same.
+"""Key boxes prune ``check`` and the interpreter; ``check`` may run in processes.
 
 The key box of a condition (per van.taak, naar.taak and gegevens.categorie the values
 on which it may hold, :mod:`pettenlogic.evaluate.keys`) must over-approximate: a flow a
 rule applies to always has its key in the box. The pruned check (and the pruned Z3
 terms) must report exactly what the unpruned one reports, on the bundled rules and on
 a broken copy with local rules; with worker processes the findings are the same
-as without (a witness may be another flow that shows the same).
+as without (a witness may be another flow that shows the same). The interpreter
+asks only the rules and limits whose boxes hold a flow's key: none that holds may
+be left out.
 """
 
 from __future__ import annotations
@@ -18,7 +20,16 @@ from typing import Any
 import pytest
 
 from pettenlogic import Rulebook, load_rulebook
-from pettenlogic.evaluate.keys import KEY_FIELDS, Box, BoxIndex, KeyBoxes, meets, positions
+from pettenlogic.evaluate.interpreter import Env, flatten
+from pettenlogic.evaluate.keys import (
+    KEY_FIELDS,
+    Box,
+    BoxIndex,
+    Candidates,
+    KeyBoxes,
+    meets,
+    positions,
+)
 from pettenlogic.rules.expr import Expr, Not
 from pettenlogic.rules.loader import load_specs
 from pettenlogic.rules.spec import Specs
@@ -35,13 +46,21 @@ def broken_specs(tmp_path_factory: pytest.TempPathFactory) -> Specs:
     return load_specs(broken_copy(tmp_path_factory.mktemp("broken")))
 
 
+def holding(rb: Rulebook, flow: dict[str, Any]) -> tuple[Env, list[str]]:
+    """The flow's environment and the rules whose condition holds on it, every rule's
+    closure asked (not the trace, which itself asks only the rules its key may meet)."""
+    env = flatten(rb.as_flow(flow))
+    ev = rb.evaluator
+    return env, [r.id for r in ev.rules if ev.cond[r.id](env, {})]
+
+
 def outside_box(rb: Rulebook, boxes: KeyBoxes, flows: list[dict[str, Any]]) -> list[str]:
-    """(rule, flow key) where a rule applies to a flow whose key is not in its box."""
+    """(rule, flow key) where a rule's condition holds on a flow whose key is not in its box."""
     out = []
     for flow in flows:
-        trace = rb.trace(flow)
-        key = tuple(trace.env[f] for f in KEY_FIELDS)
-        for rid in trace.applies:
+        env, held_rules = holding(rb, flow)
+        key = tuple(env[f] for f in KEY_FIELDS)
+        for rid in held_rules:
             box = boxes.box(rb.evaluator.by_id[rid].als)
             held = zip(box, boxes.values, key, strict=True)
             inside = all(m >> values.index(v) & 1 for m, values, v in held)
@@ -71,6 +90,44 @@ def test_the_box_property_catches_an_unsound_analysis() -> None:
     rb = load_rulebook()
     rng = random.Random(SEED)
     assert outside_box(rb, _NotIgnored(rb.specs), [random_flow(rng) for _ in range(1_000)])
+
+
+def missed_candidates(rb: Rulebook, boxes: KeyBoxes, flows: list[dict[str, Any]]) -> list[str]:
+    """Rules and limits that hold on a flow but are not among the candidates of its key
+    (:class:`Candidates`, which the interpreter asks instead of every rule)."""
+    ev = rb.evaluator
+    limits = [(r.id, i, g.als) for r in ev.rules for i, g in enumerate(r.grenzen)]
+    rules = Candidates(boxes, [r.als for r in ev.rules])
+    limit_candidates = Candidates(boxes, [als for _r, _i, als in limits])
+    out = []
+    for flow in flows:
+        env, held_rules = holding(rb, flow)
+        key = tuple(env[f] for f in KEY_FIELDS)
+        asked = {ev.rules[k].id for k in rules.of(key)}
+        out += [f"rule {rid} holds on {key}, not asked" for rid in held_rules if rid not in asked]
+        asked_limits = set(limit_candidates.of(key))
+        for k, (rid, i, _als) in enumerate(limits):
+            if k not in asked_limits and ev.grens[(rid, i)](env, {}):
+                out.append(f"limit {rid}[{i}] holds on {key}, not asked")
+    return out
+
+
+def test_the_interpreter_asks_every_rule_and_limit_that_can_hold(broken_specs: Specs) -> None:
+    rng = random.Random(SEED)
+    flows = [random_flow(rng) for _ in range(2_000)]
+    for rb in (load_rulebook(), Rulebook(broken_specs)):
+        assert not (bad := missed_candidates(rb, KeyBoxes(rb.specs), flows)), bad[:5]
+        # and the candidates really leave rules out (else the index would be pointless)
+        ev = rb.evaluator
+        asked = [len(ev._may_hold(holding(rb, f)[0])[0]) for f in flows[:200]]
+        assert sum(asked) < len(ev.rules) * len(asked) / 4
+
+
+def test_the_candidate_property_catches_an_unsound_analysis() -> None:
+    rb = load_rulebook()
+    rng = random.Random(SEED)
+    flows = [random_flow(rng) for _ in range(1_000)]
+    assert missed_candidates(rb, _NotIgnored(rb.specs), flows)
 
 
 def test_box_index_finds_exactly_the_meeting_boxes() -> None:

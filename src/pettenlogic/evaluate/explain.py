@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 from ..model.vocabulary import Oordeel
 
 if TYPE_CHECKING:
-    from ..rules.spec import Specs
+    from collections.abc import Mapping
+
+    from ..rules.spec import Regel, Specs
     from .interpreter import Trace
 
 _VERDICT = {
@@ -60,8 +62,11 @@ _WORDS = {
 }
 
 
-def explain(specs: Specs, trace: Trace, lang: str = "nl") -> str:
-    """Name the verdict, the deciding rules, exceptions used and near misses."""
+def explain(
+    specs: Specs, trace: Trace, lang: str = "nl", by_id: Mapping[str, Regel] | None = None
+) -> str:
+    """Name the verdict, the deciding rules, exceptions used and near misses.
+    ``by_id``: the rules by id, when the caller keeps them (else built here)."""
     words = _WORDS["en" if lang == "en" else "nl"]
     lines = [_VERDICT["en" if lang == "en" else "nl"][trace.oordeel]]
     if trace.peildatum:
@@ -78,7 +83,7 @@ def explain(specs: Specs, trace: Trace, lang: str = "nl") -> str:
         lines.append(words["defeated"].format(rule=rule, exc=exc))
     for rule, over in trace.overridden:
         lines.append(words["overridden"].format(rule=rule, over=over))
-    rules = {r.id: r for r in specs.regels}
+    rules = {r.id: r for r in specs.regels} if by_id is None else by_id
     for rule_id, index in trace.grenzen:
         text = rules[rule_id].grenzen[index].uitleg.get(lang)
         lines.append(words["limit"].format(rule=rule_id, text=text))

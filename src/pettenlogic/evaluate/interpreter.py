@@ -32,6 +32,7 @@ from ..model.peildatum import dag_van
 from ..model.vocabulary import Effect, Oordeel, Voorwaarde
 from ..rules.expr import And, Cmp, Const, Expr, Flag, In, Not, Or, Ref, Same
 from ..rules.spec import Bron, Gevolg, Regel, Specs, exception_structure, versiegrenzen
+from .keys import KEY_FIELDS, Candidates, KeyBoxes
 
 Env = dict[str, Any]
 Cond = Callable[[Env, dict[str, bool]], bool]
@@ -198,6 +199,25 @@ class Evaluator:
         self._toekenning = {t.id: t for t in specs.toekenningen}
         self.versiegrenzen = versiegrenzen(specs)
         self._epochs: dict[int, tuple[frozenset[str], tuple[tuple[str, int], ...]]] = {}
+        self._rule_pos = {r.id: k for k, r in enumerate(self.rules)}
+        self._order_pos = {r.id: k for k, r in enumerate(self.order)}
+        self._limit_keys = list(self.grens)
+        self._limit_sets: dict[int, frozenset[tuple[str, int]]] = {}
+        self._may: tuple[Candidates, Candidates] | None = None
+
+    def _may_hold(self, env: Env) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The positions of the rules and of the limits whose conditions can hold for
+        the flow's key (:class:`~.keys.Candidates`; built on first use, so loading
+        stays fast). The others are false on it and need not be evaluated."""
+        if self._may is None:
+            boxes = KeyBoxes(self.specs)
+            limits = [g.als for r in self.rules for g in r.grenzen]
+            self._may = (
+                Candidates(boxes, [r.als for r in self.rules]),
+                Candidates(boxes, limits),
+            )
+        key = tuple(env[f] for f in KEY_FIELDS)
+        return self._may[0].of(key), self._may[1].of(key)
 
     def epoch(self, dag: str) -> int:
         """Which stretch between the rule set's version dates ``dag`` falls in."""
@@ -215,6 +235,14 @@ class Evaluator:
             found = self._epochs[epoch] = (rules, limits)
         return found
 
+    def _limits_on(self, dag: str) -> frozenset[tuple[str, int]]:
+        """The limits that hold on ``dag``, as a set."""
+        epoch = self.epoch(dag)
+        found = self._limit_sets.get(epoch)
+        if found is None:
+            found = self._limit_sets[epoch] = frozenset(self.geldig(dag)[1])
+        return found
+
     def definition(self, name: str, env: Env, memo: dict[str, bool]) -> bool:
         if name not in memo:
             memo[name] = self._comp.definition(name)(env, memo)
@@ -230,9 +258,10 @@ class Evaluator:
         nood = env[NOODZAKELIJK]
         dag = dag_van(env[PEILDATUM])
         in_force, _limits = self.geldig(dag)
+        rules = self.rules
         applies = {
             r.id
-            for r in self.rules
+            for r in (rules[k] for k in self._may_hold(env)[0])
             if r.id in in_force
             and (not r.noodzaak or nood is not False)
             and self.cond[r.id](env, memo)
@@ -261,13 +290,12 @@ class Evaluator:
         (:mod:`.fast`) reads the bits of its generated code, so both settle
         exceptions, layers, the verdict and the duties by this one procedure."""
         nood = env[NOODZAKELIJK]
-        _in_force, limits = self.geldig(dag)
         rank = self._rank  # rule id -> (layer, permitting)
         effective: set[str] = set()
         defeated: list[tuple[str, str]] = []
-        for r in self.order:
-            if r.id not in applies:
-                continue
+        # only the rules that apply, in the exception order (not a pass over all rules)
+        for rid in sorted(applies, key=self._order_pos.__getitem__):
+            r = self.by_id[rid]
             layer = rank[r.id][0]
             beaten = next(
                 (
@@ -281,7 +309,8 @@ class Evaluator:
                 effective.add(r.id)
             else:
                 defeated.append((r.id, beaten))
-        eff_rules = [r for r in self.rules if r.id in effective]
+        by_id = self.by_id
+        eff_rules = [by_id[i] for i in sorted(effective, key=self._rule_pos.__getitem__)]
         # a rule is overridden by the first effective rule (in rule order) of the other
         # kind (permitting or forbidding) in a higher layer; found once per kind and
         # layer, so this stays linear in the rules that fire
@@ -311,7 +340,7 @@ class Evaluator:
         else:
             oordeel = Oordeel.NIET_TOEGESTAAN
         want = VERDICT_EFFECT.get(oordeel)
-        deciding = tuple(r for r in self.rules if r.id in active and r.effect is want)
+        deciding = tuple(r for r in eff_rules if r.id in active and r.effect is want)
 
         plichten: list[tuple[str, str]] = []
         voorwaarden: list[tuple[str, str]] = []
@@ -343,7 +372,13 @@ class Evaluator:
             elif not vvo[1] and holds.cond(t.id):
                 vvo = (t.waarde.value, t.id)
 
-        grenzen = tuple(key for key in limits if holds.grens(key))
+        # the limits in force that can hold for the flow's key, in the rule set's order
+        in_force_limits = self._limits_on(dag)
+        grenzen = tuple(
+            key
+            for key in (self._limit_keys[k] for k in self._may_hold(env)[1])
+            if key in in_force_limits and holds.grens(key)
+        )
         return Trace(
             env=env,
             applies=frozenset(applies),
@@ -419,7 +454,7 @@ class Evaluator:
             beroepsgeheim=t.definitions["beroepsgeheim"],
             verwerkingsverantwoordelijke=t.verwerkingsverantwoordelijke[0],
             regels=tuple(r.id for r in t.deciding),
-            uitleg=explain(self.specs, t, lang) if explained else "",
+            uitleg=explain(self.specs, t, lang, self.by_id) if explained else "",
             rulebook=self.specs.digest,
             lang=lang,
             peildatum=t.peildatum,
