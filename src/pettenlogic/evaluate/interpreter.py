@@ -201,19 +201,18 @@ class Evaluator:
         self._epochs: dict[int, tuple[frozenset[str], tuple[tuple[str, int], ...]]] = {}
         self._rule_pos = {r.id: k for k, r in enumerate(self.rules)}
         self._order_pos = {r.id: k for k, r in enumerate(self.order)}
-        self._limit_keys = list(self.grens)
         self._limit_sets: dict[int, frozenset[tuple[str, int]]] = {}
-        self._may: tuple[Candidates, Candidates] | None = None
+        self._may: tuple[Candidates[Regel], Candidates[tuple[str, int]]] | None = None
 
-    def _may_hold(self, env: Env) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """The positions of the rules and of the limits whose conditions can hold for
-        the flow's key (:class:`~.keys.Candidates`; built on first use, so loading
-        stays fast). The others are false on it and need not be evaluated."""
+    def may_hold(self, env: Env) -> tuple[tuple[Regel, ...], tuple[tuple[str, int], ...]]:
+        """The rules, and the limits (rule id, index), whose conditions can hold for
+        the flow's key, in the rule set's order (:class:`~.keys.Candidates`; built on
+        first use, so loading stays fast). The others are false on it."""
         if self._may is None:
             boxes = KeyBoxes(self.specs)
-            limits = [g.als for r in self.rules for g in r.grenzen]
+            limits = [((r.id, i), g.als) for r in self.rules for i, g in enumerate(r.grenzen)]
             self._may = (
-                Candidates(boxes, [r.als for r in self.rules]),
+                Candidates(boxes, [(r, r.als) for r in self.rules]),
                 Candidates(boxes, limits),
             )
         key = tuple(env[f] for f in KEY_FIELDS)
@@ -258,10 +257,9 @@ class Evaluator:
         nood = env[NOODZAKELIJK]
         dag = dag_van(env[PEILDATUM])
         in_force, _limits = self.geldig(dag)
-        rules = self.rules
         applies = {
             r.id
-            for r in (rules[k] for k in self._may_hold(env)[0])
+            for r in self.may_hold(env)[0]
             if r.id in in_force
             and (not r.noodzaak or nood is not False)
             and self.cond[r.id](env, memo)
@@ -375,9 +373,7 @@ class Evaluator:
         # the limits in force that can hold for the flow's key, in the rule set's order
         in_force_limits = self._limits_on(dag)
         grenzen = tuple(
-            key
-            for key in (self._limit_keys[k] for k in self._may_hold(env)[1])
-            if key in in_force_limits and holds.grens(key)
+            key for key in self.may_hold(env)[1] if key in in_force_limits and holds.grens(key)
         )
         return Trace(
             env=env,

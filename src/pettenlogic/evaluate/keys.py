@@ -16,7 +16,7 @@ outside the box makes the condition false on every flow), it never under-approxi
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from ..model.fields import flow_fields
 from ..rules.expr import And, Cmp, Const, Expr, Flag, In, Not, Or, Ref, Same
@@ -172,11 +172,15 @@ def positions(bits: int) -> list[int]:
     return out
 
 
-#: most keys whose candidate rules are kept (a rule set has at most a few thousand keys)
-MAX_KEYS = 8_192
+#: most items kept over all keys (a pointer each): about 8 MB at most. The bundled
+#: rules need about 80,000 for every key there is; a rule set of 10,000 rules keeps
+#: some of its keys and works the others out again (a few hundred µs a flow)
+MAX_KEPT = 1_000_000
+
+T = TypeVar("T")
 
 
-class Candidates:
+class Candidates(Generic[T]):
     """Which items (rules, limits) may hold for flows of one key, in their own order.
 
     An item whose box leaves out a flow's key is false on that flow, so the
@@ -185,15 +189,19 @@ class Candidates:
     follows the rules that can meet its key rather than all rules.
     """
 
-    def __init__(self, boxes: KeyBoxes, conditions: list[Expr]) -> None:
+    def __init__(self, boxes: KeyBoxes, items: list[tuple[T, Expr]]) -> None:
+        """``items``: (item, its condition) in their order."""
         self._bit = boxes._bit
-        self._index = BoxIndex([boxes.box(c) for c in conditions], tuple(map(len, boxes.values)))
-        self._all = (1 << len(conditions)) - 1
-        self._kept: dict[tuple[Any, ...], tuple[int, ...]] = {}
+        self._items = [item for item, _ in items]
+        boxed = [boxes.box(condition) for _, condition in items]
+        self._index = BoxIndex(boxed, tuple(map(len, boxes.values)))
+        self._all = (1 << len(items)) - 1
+        self._kept: dict[tuple[Any, ...], tuple[T, ...]] = {}
+        self._room = MAX_KEPT
 
-    def of(self, key: tuple[Any, ...]) -> tuple[int, ...]:
-        """The positions of the items that may hold for flows with ``key`` (a value
-        per :data:`KEY_FIELDS`), lowest first. A value the vocabulary does not know
+    def of(self, key: tuple[Any, ...]) -> tuple[T, ...]:
+        """The items that may hold for flows with ``key`` (a value per
+        :data:`KEY_FIELDS`), in their order. A value the vocabulary does not know
         (no validated flow has one) narrows nothing."""
         found = self._kept.get(key)
         if found is None:
@@ -203,7 +211,9 @@ class Candidates:
                 bit = self._bit[i].get(value, 0)
                 if bit:
                     bits &= members[i][bit.bit_length() - 1]
-            found = tuple(positions(bits))
-            if len(self._kept) < MAX_KEYS:
+            items = self._items
+            found = tuple(items[p] for p in positions(bits))
+            if len(found) <= self._room:
                 self._kept[key] = found
+                self._room -= len(found)
         return found
