@@ -7,6 +7,7 @@ import io
 import json
 import random
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import DESIGN_EXAMPLE
-from pettenlogic import InvalidInput, Rulebook, load_rulebook
+from pettenlogic import InvalidInput, Rulebook, flow_from_json, load_rulebook
 from pettenlogic.cli import MAX_ERROR_LINES, main
 from pettenlogic.cli.jsonl import (
     MAX_LINE_BYTES,
@@ -52,6 +53,58 @@ def test_decide_many_is_lazy_and_names_the_bad_index(rb: Rulebook) -> None:
     with pytest.raises(InvalidInput) as info:
         next(got)
     assert str(info.value).startswith("[5]: ")
+
+
+class Word(str):
+    """A str subclass: marshal refuses it, so the dict is not looked up by its bytes."""
+
+
+def _mixed_items(seed: int) -> list[Any]:
+    """Dicts asked before and not, the same dict twice, Flow objects, a read-only
+    mapping, a dict holding a str subclass, a dict without peildatum."""
+    rng = random.Random(seed)
+    dicts = [random_flow(rng) for _ in range(12)]
+    odd = json.loads(json.dumps(dicts[3]))
+    odd["van"]["taak"] = Word(odd["van"]["taak"])
+    no_day = json.loads(json.dumps(dicts[4]))
+    no_day.pop("peildatum", None)
+    return [
+        *dicts,
+        dicts[0],
+        json.loads(json.dumps(dicts[1])),  # equal, built anew
+        flow_from_json(dicts[2]),
+        MappingProxyType(dicts[5]),
+        odd,
+        no_day,
+        no_day,
+    ]
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("engine", ["evaluator", "compiled", "z3"])
+def test_decide_many_decides_every_kind_of_item_as_decide_does(
+    rb: Rulebook, engine: str, lang: str
+) -> None:
+    items = _mixed_items(7)
+    for item in items[:6]:  # some asked before, so the compiled engine has them kept
+        rb.decide(item, lang=lang, engine="compiled")
+    got = [d.to_dict() for d in rb.decide_many(iter(items), lang=lang, engine=engine)]
+    assert got == [rb.decide(x, lang=lang, engine="evaluator").to_dict() for x in items]
+
+
+@pytest.mark.parametrize("engine", ["evaluator", "compiled", "z3"])
+@pytest.mark.parametrize("bad", [{"x": 1}, {"van": {"taak": Word("zzz")}}, "flow"])
+def test_decide_many_names_the_index_of_a_bad_item_after_kept_ones(
+    rb: Rulebook, engine: str, bad: Any
+) -> None:
+    items = _mixed_items(8)
+    for item in items:
+        rb.decide(item, engine="compiled")
+    got = rb.decide_many([*items, bad, items[0]], engine=engine)
+    assert len([next(got) for _ in items]) == len(items)
+    with pytest.raises(InvalidInput) as info:
+        next(got)
+    assert str(info.value).startswith(f"[{len(items)}]: ")
 
 
 def test_decide_many_checks_its_options_at_once(rb: Rulebook) -> None:

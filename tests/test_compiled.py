@@ -161,6 +161,11 @@ def test_a_flow_without_peildatum_is_decided_again_on_a_new_day(
     again = fresh.decide(flow, engine="compiled")
     assert again.peildatum == "2020-07-01"
     assert again == fresh.decide(flow, engine="evaluator")
+    # decide_many answers a dict asked again in its own loop: the same rule
+    monkeypatch.setattr(peildatum, "_today", (now - 60, now + 60, "2021-01-01"))
+    (many,) = fresh.decide_many([flow], engine="compiled")
+    assert many.peildatum == "2021-01-01"
+    assert many == fresh.decide(flow, engine="evaluator")
 
 
 def test_a_flow_text_is_recalled_only_as_its_flow_would_be(

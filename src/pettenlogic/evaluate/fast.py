@@ -59,6 +59,15 @@ Kept = tuple[str | None, Decision]
 """a decision kept for a flow: (its day, or None when the flow names it; the decision)"""
 
 
+def marshalled(data: Any) -> bytes | None:
+    """A flow dict's marshal bytes (the key of the flows kept), or None when marshal
+    refuses it: not made of exact built-in types, or nested too deeply."""
+    try:
+        return marshal.dumps(data)
+    except Exception:
+        return None
+
+
 def _keep(table: dict[Any, Kept], key: Any, kept: Kept) -> None:
     """Keep a decision while the table has room (past it, the flow is decided anew)."""
     if len(table) < MAX_SEEN:
@@ -160,16 +169,15 @@ class FastPath:
         (Its bytes also follow which objects are shared, so an equal flow built
         otherwise may be decided anew: never the other way round.)
         """
-        table = self.seen[lang]
-        raw: bytes | None
-        hit: Kept | None
-        try:
-            raw = marshal.dumps(data)
-            hit = table.get(raw)
-        except Exception:  # not built-in data, or nested too deeply: the acceptor decides
-            raw = hit = None
+        raw = marshalled(data)
+        hit = None if raw is None else self.seen[lang].get(raw)
         if hit is not None and (hit[0] is None or hit[0] == vandaag()):
             return hit[1]
+        return self.decide_unseen(data, raw, lang)
+
+    def decide_unseen(self, data: dict[str, Any], raw: bytes | None, lang: str) -> Decision | None:
+        """:meth:`decide_dict` for a dict not found among the kept flows (``raw``: its
+        marshal bytes, or None when marshal refused it)."""
         reader = self.reader
         try:
             k = reader.key(data)
@@ -180,7 +188,7 @@ class FastPath:
             return None
         decision = self.decide(vals, lang)
         if raw is not None:
-            _keep(table, raw, (self._day(vals, decision), decision))
+            _keep(self.seen[lang], raw, (self._day(vals, decision), decision))
         return decision
 
     def decide_values(self, vals: Values, lang: str, text: bytes | None = None) -> Decision:
