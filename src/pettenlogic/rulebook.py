@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import marshal
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,7 +15,7 @@ from .evaluate.fast import FastPath
 from .model.convert import InvalidInput, check_flow_object, flow_from_json, typed_flow_json
 from .model.flow import Flow
 from .model.intake import Problem, show
-from .model.peildatum import FORMAT, lees_datum, vandaag
+from .model.peildatum import FORMAT, lees_datum
 from .rules.loader import load_specs
 from .rules.spec import Specs
 
@@ -140,34 +139,21 @@ class Rulebook:
     def _decide_each_compiled(
         self, flows: Iterable[Flow | Mapping[str, Any]], lang: str
     ) -> Iterator[Decision]:
-        """The compiled engine's loop: a dict asked again (the kept marshal bytes, see
-        :meth:`.FastPath.decide_dict`) is answered here without a further call; a
-        dict the acceptor declines is validated in full, not offered to it again."""
-        fast = self.fast
-        seen = fast.seen[lang]
-        dumps = marshal.dumps
+        """The compiled engine's loop: a dict goes straight to the fast path (without
+        the checks of :meth:`decide`); one the acceptor declines is validated in full,
+        not offered to it again."""
+        decide_dict = self.fast.decide_dict
         for index, flow in enumerate(flows):
-            if type(flow) is dict:
-                raw: bytes | None
-                try:  # marshalled(), written out: this is the loop's hot path
-                    raw = dumps(flow)
-                except Exception:
-                    raw = None
-                hit = None if raw is None else seen.get(raw)
-                if hit is not None and (hit[0] is None or hit[0] == vandaag()):
-                    yield hit[1]
-                    continue
-                decision = fast.decide_unseen(flow, raw, lang)
-                if decision is not None:
-                    yield decision
-                    continue
-            try:
-                if type(flow) is dict:
-                    decision = self._decide_validated(flow, lang)
-                else:
-                    decision = self.decide(flow, lang, "compiled")
-            except InvalidInput as exc:
-                raise InvalidInput(exc.problems, f"[{index}]") from None
+            data = flow if type(flow) is dict else None
+            decision = None if data is None else decide_dict(data, lang)
+            if decision is None:
+                try:
+                    if data is not None:
+                        decision = self._decide_validated(data, lang)
+                    else:
+                        decision = self.decide(flow, lang, "compiled")
+                except InvalidInput as exc:
+                    raise InvalidInput(exc.problems, f"[{index}]") from None
             yield decision
 
     @staticmethod

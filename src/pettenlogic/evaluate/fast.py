@@ -31,13 +31,13 @@ schema-compiled acceptor (:mod:`.accept`) that needs no :class:`~pettenlogic.Flo
 
 from __future__ import annotations
 
-import marshal
 from collections.abc import Callable
 from typing import Any
 
 import attrs
 
 from ..decision import Decision
+from ..model.intake import marshalled
 from ..model.peildatum import dag_van, vandaag
 from ..rules.expr import Expr, Ref
 from ..rules.spec import Specs
@@ -57,15 +57,6 @@ VAN_TAAK = "van.taak"
 
 Kept = tuple[str | None, Decision]
 """a decision kept for a flow: (its day, or None when the flow names it; the decision)"""
-
-
-def marshalled(data: Any) -> bytes | None:
-    """A flow dict's marshal bytes (the key of the flows kept), or None when marshal
-    refuses it: not made of exact built-in types, or nested too deeply."""
-    try:
-        return marshal.dumps(data)
-    except Exception:
-        return None
 
 
 def _keep(table: dict[Any, Kept], key: Any, kept: Kept) -> None:
@@ -162,22 +153,16 @@ class FastPath:
         (then the full validator decides and words the error).
 
         A flow decided before gets that decision again, if it names its day or was
-        decided today. It is recognised by its ``marshal`` bytes, written in C: marshal
-        takes only the exact built-in types (a subclass or any other object raises,
-        and is left to the acceptor), writes ``true``, ``1`` and ``1.0`` differently,
-        and reads back exactly what it wrote; so equal bytes are the same JSON flow.
-        (Its bytes also follow which objects are shared, so an equal flow built
-        otherwise may be decided anew: never the other way round.)
+        decided today. It is recognised by its marshal bytes
+        (:func:`~pettenlogic.model.intake.marshalled`: equal bytes are the same JSON
+        flow; a dict that is not plain data is left to the acceptor). The bytes also
+        follow which objects are shared, so an equal flow built otherwise may be
+        decided anew: never the other way round.
         """
         raw = marshalled(data)
         hit = None if raw is None else self.seen[lang].get(raw)
         if hit is not None and (hit[0] is None or hit[0] == vandaag()):
             return hit[1]
-        return self.decide_unseen(data, raw, lang)
-
-    def decide_unseen(self, data: dict[str, Any], raw: bytes | None, lang: str) -> Decision | None:
-        """:meth:`decide_dict` for a dict not found among the kept flows (``raw``: its
-        marshal bytes, or None when marshal refused it)."""
         reader = self.reader
         try:
             k = reader.key(data)

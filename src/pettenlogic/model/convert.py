@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import datetime
 import difflib
-import marshal
 from collections.abc import Callable, Mapping
 from enum import Enum
 from functools import cache
@@ -23,7 +22,7 @@ from jsonschema.exceptions import ValidationError
 
 from .fields import _unwrap_optional, flow_fields, is_nested, resolved_types
 from .flow import Flow
-from .intake import Problem, cap, join_path, plain_copy, quoted_key, show
+from .intake import Problem, cap, join_path, marshalled, plain_copy, quoted_key, show
 from .peildatum import FORMAT, lees_datum
 from .schema import WET_MESSAGE, flow_schema
 
@@ -59,12 +58,13 @@ def _accepts_fast(data: Any) -> bool:
     """Fast path for well-formed input; any rejection is re-examined by jsonschema,
     which words the messages and has the last word.
 
-    Only plain data takes it: ``marshal`` (in C) refuses every object that is not
-    exactly a built-in type, so a ``str`` or ``dict`` subclass, whose ``==`` or
-    ``get`` may say anything to the generated checks, goes through the plain copy
-    (:func:`~.intake.plain_copy`) first, like any other odd input."""
+    Only plain data (:func:`~.intake.marshalled`) takes it: a ``str`` or ``dict``
+    subclass, whose ``==`` or ``get`` may say anything to the generated checks, goes
+    through the plain copy (:func:`~.intake.plain_copy`) first, like any other odd
+    input."""
+    if marshalled(data) is None:
+        return False
     try:
-        marshal.dumps(data)
         _fast_validator()(data)
     except Exception:  # a rejection, or odd input it cannot even look at: the slow path decides
         return False

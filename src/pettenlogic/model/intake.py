@@ -12,6 +12,7 @@ Python callers, the command line and other front ends fail in the same clean way
 from __future__ import annotations
 
 import json
+import marshal
 import math
 from collections.abc import Iterable, Mapping
 from enum import Enum
@@ -122,6 +123,21 @@ def cap(problems: list[Problem]) -> list[Problem]:
         return problems
     rest = len(problems) - MAX_PROBLEMS + 1
     return [*problems[: MAX_PROBLEMS - 1], Problem("", f"…and {rest} more problems")]
+
+
+def marshalled(data: Any) -> bytes | None:
+    """``data``'s marshal bytes, or None when it is not plain data.
+
+    marshal (in C) takes only the exact built-in types: a subclass of ``str``,
+    ``int`` or ``dict`` (whose ``==`` or ``get`` may say anything) and any other
+    object make it raise, as does nesting too deep. It writes ``true``, ``1`` and
+    ``1.0`` differently and reads back exactly what it wrote, so equal bytes are the
+    same JSON value. The fast checks take only data it accepts; the compiled path
+    also keeps decided flows by these bytes."""
+    try:
+        return marshal.dumps(data)
+    except Exception:
+        return None
 
 
 def plain_copy(data: Any) -> tuple[Any, list[Problem]]:
