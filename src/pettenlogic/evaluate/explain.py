@@ -9,7 +9,7 @@ from ..model.vocabulary import Oordeel
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from ..rules.spec import Regel, Specs
+    from ..rules.spec import Regel
     from .interpreter import Trace
 
 _VERDICT = {
@@ -62,11 +62,9 @@ _WORDS = {
 }
 
 
-def explain(
-    specs: Specs, trace: Trace, lang: str = "nl", by_id: Mapping[str, Regel] | None = None
-) -> str:
+def explain(rules: Mapping[str, Regel], trace: Trace, lang: str = "nl") -> str:
     """Name the verdict, the deciding rules, exceptions used and near misses.
-    ``by_id``: the rules by id, when the caller keeps them (else built here)."""
+    ``rules``: the rule set's rules by id (the evaluator keeps them)."""
     words = _WORDS["en" if lang == "en" else "nl"]
     lines = [_VERDICT["en" if lang == "en" else "nl"][trace.oordeel]]
     if trace.peildatum:
@@ -83,7 +81,6 @@ def explain(
         lines.append(words["defeated"].format(rule=rule, exc=exc))
     for rule, over in trace.overridden:
         lines.append(words["overridden"].format(rule=rule, over=over))
-    rules = {r.id: r for r in specs.regels} if by_id is None else by_id
     for rule_id, index in trace.grenzen:
         text = rules[rule_id].grenzen[index].uitleg.get(lang)
         lines.append(words["limit"].format(rule=rule_id, text=text))

@@ -198,16 +198,15 @@ class Evaluator:
         self._bronnen_van.update({a.id: a.bronnen for a in specs.aanvullingen})
         self._toekenning = {t.id: t for t in specs.toekenningen}
         self.versiegrenzen = versiegrenzen(specs)
-        self._epochs: dict[int, tuple[frozenset[str], tuple[tuple[str, int], ...]]] = {}
+        self._epochs: dict[int, tuple[frozenset[str], frozenset[tuple[str, int]]]] = {}
         self._rule_pos = {r.id: k for k, r in enumerate(self.rules)}
         self._order_pos = {r.id: k for k, r in enumerate(self.order)}
-        self._limit_sets: dict[int, frozenset[tuple[str, int]]] = {}
         self._may: tuple[Candidates[Regel], Candidates[tuple[str, int]]] | None = None
 
-    def may_hold(self, env: Env) -> tuple[tuple[Regel, ...], tuple[tuple[str, int], ...]]:
-        """The rules, and the limits (rule id, index), whose conditions can hold for
-        the flow's key, in the rule set's order (:class:`~.keys.Candidates`; built on
-        first use, so loading stays fast). The others are false on it."""
+    def _candidates(self) -> tuple[Candidates[Regel], Candidates[tuple[str, int]]]:
+        """The rules and the limits (rule id, index) by the keys their conditions can
+        hold for (:class:`~.keys.Candidates`; built on first use, so loading stays
+        fast). A condition is false on every flow whose key its box leaves out."""
         if self._may is None:
             boxes = KeyBoxes(self.specs)
             limits = [((r.id, i), g.als) for r in self.rules for i, g in enumerate(r.grenzen)]
@@ -215,31 +214,30 @@ class Evaluator:
                 Candidates(boxes, [(r, r.als) for r in self.rules]),
                 Candidates(boxes, limits),
             )
-        key = tuple(env[f] for f in KEY_FIELDS)
-        return self._may[0].of(key), self._may[1].of(key)
+        return self._may
+
+    def rules_for(self, env: Env) -> tuple[Regel, ...]:
+        """The rules whose condition can hold for the flow's key, in rule order."""
+        return self._candidates()[0].of(tuple(env[f] for f in KEY_FIELDS))
+
+    def limits_for(self, env: Env) -> tuple[tuple[str, int], ...]:
+        """The limits whose condition can hold for the flow's key, in rule order."""
+        return self._candidates()[1].of(tuple(env[f] for f in KEY_FIELDS))
 
     def epoch(self, dag: str) -> int:
         """Which stretch between the rule set's version dates ``dag`` falls in."""
         return bisect.bisect_right(self.versiegrenzen, dag)
 
-    def geldig(self, dag: str) -> tuple[frozenset[str], tuple[tuple[str, int], ...]]:
+    def geldig(self, dag: str) -> tuple[frozenset[str], frozenset[tuple[str, int]]]:
         """The rules, and the limits (rule id, index), that hold on ``dag``."""
         epoch = self.epoch(dag)
         found = self._epochs.get(epoch)
         if found is None:
             rules = frozenset(r.id for r in self.rules if r.geldt_op(dag))
-            limits = tuple(
+            limits = frozenset(
                 (r.id, i) for r in self.rules for i, g in enumerate(r.grenzen) if g.geldt_op(dag)
             )
             found = self._epochs[epoch] = (rules, limits)
-        return found
-
-    def _limits_on(self, dag: str) -> frozenset[tuple[str, int]]:
-        """The limits that hold on ``dag``, as a set."""
-        epoch = self.epoch(dag)
-        found = self._limit_sets.get(epoch)
-        if found is None:
-            found = self._limit_sets[epoch] = frozenset(self.geldig(dag)[1])
         return found
 
     def definition(self, name: str, env: Env, memo: dict[str, bool]) -> bool:
@@ -259,7 +257,7 @@ class Evaluator:
         in_force, _limits = self.geldig(dag)
         applies = {
             r.id
-            for r in self.may_hold(env)[0]
+            for r in self.rules_for(env)
             if r.id in in_force
             and (not r.noodzaak or nood is not False)
             and self.cond[r.id](env, memo)
@@ -371,10 +369,8 @@ class Evaluator:
                 vvo = (t.waarde.value, t.id)
 
         # the limits in force that can hold for the flow's key, in the rule set's order
-        in_force_limits = self._limits_on(dag)
-        grenzen = tuple(
-            key for key in self.may_hold(env)[1] if key in in_force_limits and holds.grens(key)
-        )
+        _in_force, limits = self.geldig(dag)
+        grenzen = tuple(key for key in self.limits_for(env) if key in limits and holds.grens(key))
         return Trace(
             env=env,
             applies=frozenset(applies),
@@ -450,7 +446,7 @@ class Evaluator:
             beroepsgeheim=t.definitions["beroepsgeheim"],
             verwerkingsverantwoordelijke=t.verwerkingsverantwoordelijke[0],
             regels=tuple(r.id for r in t.deciding),
-            uitleg=explain(self.specs, t, lang, self.by_id) if explained else "",
+            uitleg=explain(self.by_id, t, lang) if explained else "",
             rulebook=self.specs.digest,
             lang=lang,
             peildatum=t.peildatum,
