@@ -35,6 +35,8 @@ ODD_VALUES: tuple[Any, ...] = (
     1.5,
     -1,
     LEEFTIJD_MAX + 1,
+    -1.0,  # integral floats out of range: integers to JSON Schema
+    LEEFTIJD_MAX + 1.0,
     10**30,
     float("nan"),
     float("inf"),

@@ -226,6 +226,37 @@ def test_a_str_subclass_claiming_a_known_task_is_refused(
     assert '"zzz"' in str(info.value)
 
 
+class Named(str):
+    """A key that stores one name and claims another (hash and ``==``)."""
+
+    def __hash__(self) -> int:
+        return hash("van")
+
+    def __eq__(self, other: object) -> bool:
+        return other == "van"
+
+    def __ne__(self, other: object) -> bool:
+        return other != "van"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_key_claiming_a_known_member_is_read_as_the_name_it_stores(
+    rb: Rulebook, engine: str
+) -> None:
+    """``Named("zzz")`` is found by ``get("van")`` and passes a subset test of the
+    known names; it stores ``zzz``, an unknown member, and the flow is refused."""
+    flow = {
+        "gegevens": {"categorie": "hulpvraag"},
+        Named("zzz"): {"taak": "jeugdhulp"},
+        "naar": {"taak": "toeleiding"},
+    }
+    assert flow.get("van") == {"taak": "jeugdhulp"}  # the look-alike does what it claims
+    with pytest.raises(InvalidInput) as info:
+        rb.decide(flow, engine=engine)
+    assert "zzz" in str(info.value)
+    assert rb.fast.reader.values(flow) is None
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_enum_members_in_a_dict_stand_for_their_values(rb: Rulebook, engine: str) -> None:
     plain = {

@@ -1,23 +1,16 @@
 """A fast acceptor of well-formed flow dicts, compiled from the flow's JSON Schema.
 
-It reads the generated schema (the one authority on what a flow is) and writes two
-Python functions, in two passes over a dict:
+It reads the generated schema (the one authority on what a flow is) and writes one
+Python function, ``read(data)``, that walks a dict once: every object a closed
+``dict`` (its keys a subset of the schema's properties) with its required members
+there, every leaf checked against its schema, defaults filled in, the conditional
+members checked. It returns the leaf values in :attr:`Reader.fields` order (the
+*values*), or ``None``.
 
-``key(data)``
-    checks the structure (every object a closed ``dict``, its required members
-    there) and returns the *raw key*: every leaf as given (``MISSING`` when absent)
-    and, per optional object, whether it was absent. Cheap: one ``get`` per leaf.
-``normal(key, data)``
-    checks every leaf value of a raw key against its schema, fills in defaults and
-    returns the leaf values in :attr:`Reader.fields` order (the *values*), or ``None``.
-
-Two dicts with equal raw keys are the same JSON document up to member order (the
-leaves are written so that ``==`` does not take ``1`` for ``true``; see
-:func:`_encoded`), so a raw key may stand for a checked flow (:mod:`.fast` keeps
-decided flows by their ``marshal`` bytes instead, which C writes faster). The acceptor only
-ever *accepts*: on anything else it returns ``None`` and the full validator decides
-and words the error. A schema keyword it does not know stops the build, so a change
-to the schema can never be silently ignored here.
+The acceptor only ever *accepts*: on anything else it returns ``None`` and the full
+validator decides and words the error. It reads plain data only
+(:meth:`Reader.values`). A schema keyword it does not know stops the build, so a
+change to the schema can never be silently ignored here.
 """
 
 from __future__ import annotations
@@ -28,6 +21,7 @@ from typing import Any
 
 import attrs
 
+from ..model.intake import marshalled
 from ..model.peildatum import lees_datum
 from ..model.schema import flow_schema
 
@@ -38,15 +32,9 @@ _DOC_KEYS = frozenset({"description", "x-descriptions", "x-bericht", "default", 
 _DOC_KEYS |= {"$schema"}
 
 _OBJECT_KEYS = {"type", "properties", "additionalProperties", "required", "if", "then"}
-# Markers in a raw key, equal to nothing but themselves. Bare ``object()`` instances,
-# which the garbage collector does not track: a kept raw key holding only them, str,
-# int, bool and None is left alone by every collection.
-#: an absent leaf
+#: an absent leaf (a bare ``object()``, equal to nothing but itself)
 MISSING: Any = object()
-#: JSON ``true`` and ``false``
-TRUE: Any = object()
-FALSE: Any = object()
-#: stands in for an absent object: empty, so its leaves read as MISSING
+#: stands in for an absent object: empty, so its leaves read as absent
 ABSENT: dict[str, Any] = {}  # a plain dict: its ``get`` is the fast one; never written to
 
 
@@ -205,69 +193,35 @@ def _check_leaf(schema: dict[str, Any], path: str) -> None:
         raise UnsupportedSchema(f"{path}: only the date format (with its pattern) is supported")
 
 
-def _key_source(shape: _Shape, out: _Source) -> None:
-    """``key(data)``: the objects' types and the raw key.
-
-    The raw key ends with, per nested object, whether it is absent, and the number
-    of members of all objects together. Closedness is checked in ``normal``, by
-    counting: the members add up exactly when every one is a known leaf (so not
-    ``MISSING``) or a known object. A flow with an unknown member therefore has a
-    raw key no checked flow has, and a table of checked raw keys needs no check.
-    """
-    out.emit(0, "def key(data):")
-    out.emit(1, "if type(data) is not dict:")
-    out.emit(2, "return None")
-    nested = [obj for obj in shape.objects if obj.parent is not None]
-    for obj in nested:
-        out.emit(1, f"{obj.local} = {obj.parent}.get({obj.name!r}, ABSENT)")
-        out.emit(1, f"if {obj.local} is not ABSENT and type({obj.local}) is not dict:")
-        out.emit(2, "return None")
-    parts = [_raw(leaf) for leaf in shape.leaves]
-    parts += [f"{obj.local} is ABSENT" for obj in nested]
-    parts.append(" + ".join(f"len({obj.local})" for obj in shape.objects))
-    out.emit(1, "return (" + ", ".join(parts) + ",)")
-
-
-def _encoded(schema: dict[str, Any]) -> str:
-    """How a leaf is written into the raw key, so that raw keys compare by JSON value.
-
-    Python's ``==`` takes ``1`` and ``1.0`` for ``True``; so booleans are written as
-    the markers ``TRUE``/``FALSE`` (equal to nothing else), and a number that is not a
-    plain int with its type. Strings stay as they are: only a ``str`` subclass equals
-    one, and the validator takes that for its text.
-    """
+def _passes(schema: dict[str, Any], value: Any) -> bool:
+    """Whether a leaf's default passes the leaf's own checks (booleans and strings only:
+    then an absent member can be read as its default in the one ``get``)."""
     kinds = _types(schema)
-    if "boolean" in kinds and not kinds & {"string", "integer", "number"}:
-        return "boolean"
-    if kinds & {"integer", "number"} and not kinds & {"string", "boolean"}:
-        return "number"
-    if kinds <= {"string", "null"}:
-        return "string"
-    raise UnsupportedSchema(f"a leaf of types {sorted(kinds)} has no raw key encoding")
+    if value is None:
+        return "null" in kinds
+    if type(value) is bool:
+        return "boolean" in kinds and "enum" not in schema
+    if type(value) is str and "string" in kinds and "format" not in schema:
+        return value in schema.get("enum", (value,))
+    return False
 
 
-def _raw(leaf: _Leaf) -> str:
-    """The raw key expression of a leaf (see :func:`_encoded`)."""
-    get = f"{leaf.holder}.get({leaf.name!r}, MISSING)"
-    kind = _encoded(leaf.schema)
-    if kind == "boolean":
-        return f"(TRUE if (x := {get}) is True else FALSE if x is False else x)"
-    if kind == "number":
-        return f"(x if type(x := {get}) is int or x is None or x is MISSING else (x, type(x)))"
-    return get
+def _leaf_source(leaf: _Leaf, index: int, holder_absent: str | None, out: _Source) -> str:
+    """Read and check a leaf into a local, and return that local's name.
 
-
-def _leaf_source(leaf: _Leaf, index: int, absent: str | None, out: _Source) -> str:
-    """Check raw key item ``index`` against its leaf schema; store the value in a local.
-    ``absent`` is the raw key item that says its object is absent (None: the root).
-    The branches for a given value come first: most leaves are given."""
-    schema, var, local = leaf.schema, f"v{index}", f"n{index}"
+    ``holder_absent`` is the test that its object is absent (None: the root). The
+    branches for a given value come first: most leaves are given."""
+    schema, var = leaf.schema, f"n{index}"
     kinds = _types(schema)
     has_enum = "enum" in schema
-    branches: list[tuple[str, list[str]]] = []
+    default = schema.get("default")
+    # an optional member whose default passes its checks: absent reads as the default
+    by_default = not leaf.required and _passes(schema, default)
+    fallback = repr(default) if by_default else "MISSING"
+    out.emit(1, f"{var} = {leaf.holder}.get({leaf.name!r}, {fallback})")
+    tests: list[tuple[str, list[str]]] = []  # (condition, what to do when it holds)
     if "boolean" in kinds and not has_enum:
-        branches.append((f"{var} is TRUE", [f"{local} = True"]))
-        branches.append((f"{var} is FALSE", [f"{local} = False"]))
+        tests.append((f"{var} is True or {var} is False", []))
     if "string" in kinds:
         test = [f"type({var}) is str"]
         if has_enum:
@@ -275,7 +229,7 @@ def _leaf_source(leaf: _Leaf, index: int, absent: str | None, out: _Source) -> s
             test.append(f"{var} in {out.const(members)}")
         if "format" in schema:
             test.append(f"{out.const(lees_datum)}({var}) is not None")
-        branches.append((" and ".join(test), [f"{local} = {var}"]))
+        tests.append((" and ".join(test), []))
     if kinds & {"integer", "number"} and not has_enum:
         low, high = schema.get("minimum"), schema.get("maximum")
         bounds = []
@@ -284,57 +238,58 @@ def _leaf_source(leaf: _Leaf, index: int, absent: str | None, out: _Source) -> s
         if high is not None:
             bounds.append(f"{var} <= {high!r}")
         in_range = " and ".join(bounds) or "True"
-        branches.append((f"type({var}) is int and {in_range}", [f"{local} = {var}"]))
-        # a float is written (value, float) in the raw key; an integral float is an
-        # integer to JSON Schema
-        whole = "True" if "number" in kinds else f"{var}.is_integer()"
-        number = var if "number" in kinds else f"int({var})"
-        body = [f"{var} = {var}[0]", f"if not ({whole} and {in_range}):", "    return None"]
-        branches.append(
-            (f"type({var}) is tuple and {var}[1] is float", [*body, f"{local} = {number}"])
-        )
-    missing = []
-    if leaf.required:  # a required member may only be missing with its whole object
-        missing.append("return None" if absent is None else f"if not {absent}: return None")
-    branches.append((f"{var} is MISSING", [*missing, f"{local} = {schema.get('default')!r}"]))
-    branches.append((f"{var} is None", [f"{local} = None" if "null" in kinds else "return None"]))
-    out.emit(1, f"{var} = k[{index}]")
-    for i, (condition, lines) in enumerate(branches):
+        tests.append((f"type({var}) is int and {in_range}", []))
+        # an integral float is an integer to JSON Schema (and read as one)
+        whole = "" if "number" in kinds else f" and {var}.is_integer()"
+        convert = [] if "number" in kinds else [f"{var} = int({var})"]
+        tests.append((f"type({var}) is float{whole} and {in_range}", convert))
+    if "null" in kinds:
+        tests.append((f"{var} is None", []))
+    if not by_default:
+        if leaf.required:  # a required member may only be missing with its whole object
+            if holder_absent is None:
+                tests.append((f"{var} is MISSING", ["return None"]))
+            else:
+                refuse = f"if not {holder_absent}: return None"
+                tests.append((f"{var} is MISSING", [refuse, f"{var} = {default!r}"]))
+        else:
+            tests.append((f"{var} is MISSING", [f"{var} = {default!r}"]))
+    for i, (condition, lines) in enumerate(tests):
         out.emit(1, f"{'if' if i == 0 else 'elif'} {condition}:")
-        for line in lines:
+        for line in lines or ["pass"]:
             out.emit(2, line)
     out.emit(1, "else:")
     out.emit(2, "return None")
-    return local
+    return var
 
 
-def _normal_source(shape: _Shape, out: _Source) -> None:
-    """``normal(k, data)``: the leaf checks, defaults and conditional members."""
-    out.emit(0, "def normal(k, data):")
-    nested = [obj for obj in shape.objects if obj.parent is not None]
-    present = [f"{len(shape.leaves)} - k.count(MISSING)"]
-    present += [f"(not k[{len(shape.leaves) + i}])" for i in range(len(nested))]
-    out.emit(1, f"if k[-1] != {' + '.join(present)}:  # a member that is not in the schema")
+def _read_source(shape: _Shape, out: _Source) -> None:
+    """``read(data)``: the checked leaf values of a flow dict in one pass, or None.
+
+    Every object must be a ``dict`` whose members are all known (its keys a subset of
+    the schema's properties: a subset test in C); an absent object reads as
+    :data:`ABSENT`, so its leaves read as absent. Then every leaf is checked against
+    its schema and defaults are filled in, and last the conditional members."""
+    out.emit(0, "def read(data):")
+    root = shape.objects[0]
+    names = out.const(frozenset(root.schema["properties"]))
+    out.emit(1, f"if type(data) is not dict or not data.keys() <= {names}:")
     out.emit(2, "return None")
-    absent = {obj.local: f"k[{len(shape.leaves) + i}]" for i, obj in enumerate(nested)}
-    for obj in nested:  # a required object may only be missing with the object holding it
-        if obj.required:
-            holder = absent.get(obj.parent or "")
-            out.emit(1, f"if {absent[obj.local]}{'' if holder is None else f' and not {holder}'}:")
+    for obj in shape.objects[1:]:
+        names = out.const(frozenset(obj.schema["properties"]))
+        out.emit(1, f"{obj.local} = {obj.parent}.get({obj.name!r}, ABSENT)")
+        # ABSENT is an empty dict, so an absent object passes this test
+        out.emit(1, f"if type({obj.local}) is not dict or not {obj.local}.keys() <= {names}:")
+        out.emit(2, "return None")
+        if obj.required:  # a required object may only be missing with the object holding it
+            holder = "" if obj.parent == root.local else f" and {obj.parent} is not ABSENT"
+            out.emit(1, f"if {obj.local} is ABSENT{holder}:")
             out.emit(2, "return None")
-    values = [
-        _leaf_source(leaf, i, absent.get(leaf.holder), out) for i, leaf in enumerate(shape.leaves)
-    ]
-    # the objects with a conditional member, and the objects that hold them
-    needed = {obj.local for obj in shape.objects if "if" in obj.schema}
-    for obj in reversed(shape.objects):
-        if obj.local in needed and obj.parent is not None:
-            needed.add(obj.parent)
+    values = []
+    for i, leaf in enumerate(shape.leaves):
+        absent = None if leaf.holder == root.local else f"{leaf.holder} is ABSENT"
+        values.append(_leaf_source(leaf, i, absent, out))
     for obj in shape.objects:
-        if obj.local not in needed:
-            continue
-        if obj.parent is not None:
-            out.emit(1, f"{obj.local} = {obj.parent}.get({obj.name!r}, ABSENT)")
         if "if" in obj.schema:
             condition = _predicate(obj.schema["if"], obj.path, obj.local, out)
             consequence = _predicate(obj.schema["then"], obj.path, obj.local, out)
@@ -345,19 +300,25 @@ def _normal_source(shape: _Shape, out: _Source) -> None:
 
 @attrs.frozen
 class Reader:
-    """The two generated functions of one schema, and the leaf paths of the values."""
+    """The generated reader of one schema, and the leaf paths of its values."""
 
     fields: tuple[str, ...]
-    key: Callable[[Any], Values | None]
-    normal: Callable[[Values, Any], Values | None]
+    #: the checked values of *plain* data (see :meth:`values`), or None
+    read: Callable[[Any], Values | None]
     source: str
 
     def values(self, data: Any) -> Values | None:
-        """The checked leaf values of a flow dict, or ``None`` to send it the slow way."""
+        """The checked leaf values of a flow dict, or ``None`` to send it the slow way.
+
+        Only plain data (exact built-in types, see
+        :func:`~pettenlogic.model.intake.marshalled`) is read here: a subclass of
+        ``str`` or ``dict`` may say anything to ``==``, ``in`` or ``get``, and the slow
+        way reads what it stores."""
+        if marshalled(data) is None:
+            return None
         try:
-            k = self.key(data)
-            return None if k is None else self.normal(k, data)
-        except Exception:  # odd input (unhashable keys, hostile objects): the slow path decides
+            return self.read(data)
+        except Exception:  # not expected on plain data; the slow path decides
             return None
 
 
@@ -366,14 +327,12 @@ def compile_reader(schema: dict[str, Any]) -> Reader:
     it does not implement)."""
     shape = _Shape(schema)
     out = _Source()
-    _key_source(shape, out)
-    _normal_source(shape, out)
+    _read_source(shape, out)
     source = "\n".join(out.lines)
     namespace: dict[str, Any] = {**out.consts, "MISSING": MISSING, "ABSENT": ABSENT}
-    namespace |= {"TRUE": TRUE, "FALSE": FALSE}
     exec(compile(source, "<flow acceptor>", "exec"), namespace)
     fields = tuple(leaf.path for leaf in shape.leaves)
-    return Reader(fields, namespace["key"], namespace["normal"], source)
+    return Reader(fields, namespace["read"], source)
 
 
 @cache

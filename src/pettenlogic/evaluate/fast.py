@@ -109,6 +109,7 @@ class FastPath:
         self.specs = specs
         self.evaluator = evaluator
         self.reader = flow_reader()
+        self.read = self.reader.read
         self.layout = Layout.of(specs)
         self.definitions = {d.naam: d.als for d in specs.definities}
         self.rule_bit = {r.id: i for i, r in enumerate(specs.regels)}
@@ -155,25 +156,24 @@ class FastPath:
         A flow decided before gets that decision again, if it names its day or was
         decided today. It is recognised by its marshal bytes
         (:func:`~pettenlogic.model.intake.marshalled`: equal bytes are the same JSON
-        flow; a dict that is not plain data is left to the acceptor). The bytes also
+        flow; a dict that is not plain data is left to the full validator). The bytes also
         follow which objects are shared, so an equal flow built otherwise may be
         decided anew: never the other way round.
         """
         raw = marshalled(data)
-        hit = None if raw is None else self.seen[lang].get(raw)
+        if raw is None:  # not plain data: the slow way reads what it stores
+            return None
+        hit = self.seen[lang].get(raw)
         if hit is not None and (hit[0] is None or hit[0] == vandaag()):
             return hit[1]
-        reader = self.reader
         try:
-            k = reader.key(data)
-            vals = None if k is None else reader.normal(k, data)
-        except Exception:  # odd input (unhashable values, hostile objects): the slow path
+            vals = self.read(data)
+        except Exception:  # not expected on plain data; the slow path decides
             return None
         if vals is None:
             return None
         decision = self.decide(vals, lang)
-        if raw is not None:
-            _keep(self.seen[lang], raw, (self._day(vals, decision), decision))
+        _keep(self.seen[lang], raw, (self._day(vals, decision), decision))
         return decision
 
     def decide_values(self, vals: Values, lang: str, text: bytes | None = None) -> Decision:
