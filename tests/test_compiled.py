@@ -13,8 +13,10 @@ import datetime
 import json
 import random
 import time
+from collections import OrderedDict
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,7 +24,7 @@ from hypothesis import strategies as st
 from conftest import DESIGN_EXAMPLE
 from fuzzing import mutate_json
 from pettenlogic import InvalidInput, Rulebook, flow_from_json, load_rulebook
-from pettenlogic.evaluate import flatten
+from pettenlogic.evaluate import fast, flatten
 from pettenlogic.evaluate.accept import UnsupportedSchema, accept_flow, compile_reader
 from pettenlogic.evaluate.codegen import UnsafeSource, check_source, compile_bits, source_of
 from pettenlogic.evaluate.residue import Residue, decision_fields
@@ -244,6 +246,45 @@ def test_trace_sharing_that_ignores_a_condition_is_caught(
     monkeypatch.setattr(broken.fast, "_relevance", lambda trace: 0)
     rng = random.Random(SEED + 3)
     assert any(_settled_report(broken, random_flow(rng)) for _ in range(3_000))
+
+
+def test_a_rule_set_loaded_again_shares_its_generated_code(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The compiled form is kept by digest: a second load of the same rules decides with
+    the code the first one generated, and compiles nothing for a task seen before."""
+    monkeypatch.setattr(fast, "_shared", OrderedDict())  # not the code of earlier tests
+    first = load_rulebook()
+    data = json.loads(json.dumps(DESIGN_EXAMPLE))
+    first.decide(data, engine="compiled")
+    compiled: list[Any] = []
+    monkeypatch.setattr(fast, "compile_bits", lambda *a: compiled.append(a) or compile_bits(*a))
+    again = load_rulebook()
+    assert again.fast.bits is first.fast.bits
+    assert again.decide(data, engine="compiled") == first.decide(data, engine="compiled")
+    assert compiled == []
+    other = dict(data, van={"taak": "toeleiding"})
+    again.decide(other, engine="compiled")
+    assert len(compiled) == 1  # a new task is compiled once, for both rulebooks
+    assert "toeleiding" in first.fast.bits
+
+
+def test_rules_changed_in_memory_get_their_own_code() -> None:
+    """Specs changed with ``attrs.evolve`` keep their files' digest; their compiled
+    path must follow their own rules, not the code of the rule set loaded before."""
+    base = load_rulebook()
+    rng = random.Random(SEED + 5)
+    flows = [random_flow(rng) for _ in range(300)]
+    for data in flows:
+        base.decide(data, engine="compiled")
+    deciding = {r for data in flows for r in base.decide(data).regels}
+    dropped = sorted(deciding)[0]
+    specs = attrs.evolve(base.specs, regels=tuple(r for r in base.specs.regels if r.id != dropped))
+    assert specs.digest == base.specs.digest
+    changed = Rulebook(specs)
+    assert changed.fast.bits is not base.fast.bits
+    bad = [r for r in (same(changed, data) for data in flows) if r]
+    assert not bad, "\n".join(bad[:3])
 
 
 def test_flow_objects_agree(fresh: Rulebook) -> None:
