@@ -49,11 +49,11 @@ from .interpreter import PEILDATUM, Env, Evaluator, Holds, Trace
 from .residue import NOODZAKELIJK
 
 # The tables are bounded so that memory stays flat on any stream of flows (a decision
-# is about 1.5 KB with its explanation, a kept raw flow about 0.6 KB); past a bound,
+# is about 1.5 KB with its explanation, a kept flow's marshal bytes about 0.8 KB); past a bound,
 # new entries are computed each time without being kept.
 #: most decisions kept per signature
 MAX_MEMO = 20_000
-#: most raw flows (and flow texts) kept per language, for flows asked again
+#: most flow dicts (and flow texts) kept per language, for flows asked again
 MAX_SEEN = 16_384
 VAN_TAAK = "van.taak"
 
@@ -140,7 +140,7 @@ def shared_code(specs: Specs) -> Code:
 
 class FastPath:
     """Per-rulebook tables: the relevance masks, the decisions seen per signature and
-    per raw flow; and the generated condition code per ``van.taak``, which rulebooks
+    per flow; and the generated condition code per ``van.taak``, which rulebooks
     of the same rules share (:func:`shared_code`)."""
 
     def __init__(self, specs: Specs, evaluator: Evaluator) -> None:
