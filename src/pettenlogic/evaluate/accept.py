@@ -245,15 +245,11 @@ def _leaf_source(leaf: _Leaf, index: int, holder_absent: str | None, out: _Sourc
         tests.append((f"type({var}) is float{whole} and {in_range}", convert))
     if "null" in kinds:
         tests.append((f"{var} is None", []))
-    if not by_default:
-        if leaf.required:  # a required member may only be missing with its whole object
-            if holder_absent is None:
-                tests.append((f"{var} is MISSING", ["return None"]))
-            else:
-                refuse = f"if not {holder_absent}: return None"
-                tests.append((f"{var} is MISSING", [refuse, f"{var} = {default!r}"]))
-        else:
-            tests.append((f"{var} is MISSING", [f"{var} = {default!r}"]))
+    # absent: the default; a required member only with its whole object (never at the
+    # root, where the final ``else`` refuses it)
+    if not by_default and not (leaf.required and holder_absent is None):
+        refuse = [f"if not {holder_absent}: return None"] if leaf.required else []
+        tests.append((f"{var} is MISSING", [*refuse, f"{var} = {default!r}"]))
     for i, (condition, lines) in enumerate(tests):
         out.emit(1, f"{'if' if i == 0 else 'elif'} {condition}:")
         for line in lines or ["pass"]:

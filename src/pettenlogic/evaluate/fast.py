@@ -147,7 +147,6 @@ class FastPath:
         self.specs = specs
         self.evaluator = evaluator
         self.reader = flow_reader()
-        self.read = self.reader.read
         self.layout = Layout.of(specs)
         self.definitions = {d.naam: d.als for d in specs.definities}
         self.rule_bit = {r.id: i for i, r in enumerate(specs.regels)}
@@ -205,7 +204,7 @@ class FastPath:
         if hit is not None and (hit[0] is None or hit[0] == vandaag()):
             return hit[1]
         try:
-            vals = self.read(data)
+            vals = self.reader.read(data)
         except Exception:  # not expected on plain data; the slow path decides
             return None
         if vals is None:
